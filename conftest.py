@@ -1,0 +1,83 @@
+"""Fixtures shared by every app's tests."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from oms.access.services import clear_key_cache, create_api_key
+from oms.channels.models import Channel
+from oms.demo import load_demo
+
+FIXTURES = Path(__file__).parent / "tests" / "fixtures"
+SEED_REQUEST_TEXT = (FIXTURES / "seed_request.json").read_text()
+SEED_RESPONSE = json.loads((FIXTURES / "seed_response.json").read_text())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_key_cache():
+    clear_key_cache()
+    yield
+    clear_key_cache()
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data: channels 1 and 2 and every row the seed example points at."""
+    return load_demo()
+
+
+@pytest.fixture
+def token(demo) -> str:
+    return demo.token
+
+
+@pytest.fixture
+def seed_body() -> dict:
+    """The page's example request body, parsed (a fresh copy per test)."""
+    return copy.deepcopy(json.loads(SEED_REQUEST_TEXT))
+
+
+@pytest.fixture
+def api(token):
+    return ApiClient(token)
+
+
+class ApiClient:
+    """Django's test client speaking JSON with an API key."""
+
+    def __init__(self, key: str | None, scheme: str = "Token "):
+        self.client = Client()
+        self.auth = {"HTTP_AUTHORIZATION": f"{scheme}{key}"} if key else {}
+
+    def post(
+        self,
+        path: str,
+        body=None,
+        *,
+        raw: str | bytes | None = None,
+        content_type="application/json",
+        **headers,
+    ):
+        data = raw if raw is not None else json.dumps(body)
+        return self.client.post(path, data=data, content_type=content_type, **self.auth, **headers)
+
+    def get(self, path: str, **params):
+        return self.client.get(path, params, **self.auth)
+
+    def create_order(self, body, channel_id: int = 1, **headers):
+        return self.post(f"/api/v1/channel/{channel_id}/create_orders/", body, **headers)
+
+
+@pytest.fixture
+def key_for():
+    """A new API key granted the given channel ids."""
+
+    def make(*channel_ids: int, shared: bool = False) -> str:
+        return create_api_key(
+            name="test", channels=Channel.objects.filter(pk__in=channel_ids), shared=shared
+        )[1]
+
+    return make

@@ -1,0 +1,30 @@
+"""Login, as Omnitron's SDK does it before anything else."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+
+from oms.access.services import login
+from oms.core.http import json_response
+
+router = Router(tags=["auth"])
+
+
+class LoginIn(Schema):
+    username: str
+    password: str
+
+
+class LoginOut(Schema):
+    key: str
+
+
+@router.post(
+    "/auth/login/",
+    auth=None,
+    response={200: LoginOut},
+    summary="Exchange a username and password for an API key",
+)
+def auth_login(request: HttpRequest, credentials: LoginIn) -> HttpResponse:
+    return json_response({"key": login(username=credentials.username, password=credentials.password)})

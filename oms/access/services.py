@@ -1,0 +1,131 @@
+"""Issuing and checking API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+
+from oms.access.models import ApiKey
+from oms.channels.models import Channel
+from oms.core.errors import ErrorCode, NotAuthenticated, NotFound, PermissionDenied, Problem, ValidationFailed
+
+KEY_PREFIX = "oms_"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the key and what it may see. `channel_ids` is None for every channel."""
+
+    key_id: int
+    name: str
+    channel_ids: frozenset[int] | None
+    shared: bool
+
+    def can_see(self, channel_id: int) -> bool:
+        return self.channel_ids is None or channel_id in self.channel_ids
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_api_key(
+    *, name: str, channels: Iterable[Channel] = (), shared: bool = False, key: str | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key granted `channels`; returns the row and the clear key (shown once, never stored)."""
+    clear = key or KEY_PREFIX + secrets.token_hex(20)
+    api_key = ApiKey.objects.create(name=name, key_hash=hash_key(clear), prefix=clear[:12], shared=shared)
+    api_key.channels.set(list(channels))
+    return api_key, clear
+
+
+def login(*, username: str, password: str) -> str:
+    """Omnitron's auth/login/: the user's key, the same on every login until the password changes.
+
+    The key is derived (HMAC of the user and password hash under SECRET_KEY), so it needs no
+    clear-text storage; the row holding its digest carries the channel grants set in the admin.
+    """
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active:
+        raise ValidationFailed(
+            Problem("non_field_errors", ErrorCode.INVALID, "Unable to log in with provided credentials.")
+        )
+    material = f"login:{user.pk}:{user.password}".encode()
+    clear = KEY_PREFIX + hmac.new(settings.SECRET_KEY.encode(), material, hashlib.sha256).hexdigest()[:40]
+    ApiKey.objects.get_or_create(
+        key_hash=hash_key(clear),
+        defaults={"name": f"login:{user.get_username()}", "prefix": clear[:12], "user": user},
+    )
+    return clear
+
+
+_cache: dict[str, tuple[float, Principal | None]] = {}
+
+
+def authenticate_key(raw: str) -> Principal:
+    """Resolve an Authorization header value (`Token <key>` or the bare key) to a Principal."""
+    key = raw.strip()
+    if key.lower().startswith("token "):
+        key = key[6:].strip()
+    if not key:
+        raise _not_authenticated("Authentication credentials were not provided.")
+    digest = hash_key(key)
+    now = time.monotonic()
+    cached = _cache.get(digest)
+    if cached is not None and cached[0] > now:
+        principal = cached[1]
+    else:
+        principal = _load_principal(digest)
+        _cache[digest] = (now + settings.OMS_API_KEY_CACHE_SECONDS, principal)
+    if principal is None:
+        raise _not_authenticated("Invalid token.")
+    return principal
+
+
+def clear_key_cache() -> None:
+    _cache.clear()
+
+
+def _load_principal(digest: str) -> Principal | None:
+    api_key = (
+        ApiKey.objects.filter(key_hash=digest, is_active=True)
+        .select_related("user")
+        .prefetch_related("channels")
+        .first()
+    )
+    if api_key is None or (api_key.user is not None and not api_key.user.is_active):
+        return None
+    everything = api_key.user is not None and api_key.user.is_superuser
+    return Principal(
+        key_id=api_key.pk,
+        name=api_key.name,
+        channel_ids=None if everything else frozenset(c.pk for c in api_key.channels.all()),
+        shared=api_key.shared or everything,
+    )
+
+
+def _not_authenticated(message: str) -> NotAuthenticated:
+    return NotAuthenticated(Problem("Authorization", ErrorCode.NOT_AUTHENTICATED, message))
+
+
+def get_channel_for(*, principal: Principal, channel_id: int) -> Channel:
+    """The URL's channel if it exists (else 404) and the key is granted it (else 403)."""
+    channel = Channel.objects.filter(pk=channel_id, is_active=True).first()
+    if channel is None:
+        raise NotFound(Problem("channel_id", ErrorCode.NOT_FOUND, f"Channel {channel_id} does not exist."))
+    if not principal.can_see(channel_id):
+        raise PermissionDenied(
+            Problem(
+                "channel_id", ErrorCode.PERMISSION_DENIED, f"This key is not granted channel {channel_id}."
+            )
+        )
+    return channel

@@ -1,0 +1,123 @@
+"""The NinjaAPI: authentication, the one error body for every failure, routers mounted."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyHeader
+
+from oms.access.api import router as access_router
+from oms.access.services import Principal, authenticate_key
+from oms.core.errors import (
+    Conflict,
+    DomainError,
+    ErrorCode,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    Problem,
+    ValidationFailed,
+)
+from oms.core.http import UnsupportedMediaType, error_response
+from oms.core.openapi import add_component_schemas
+from oms.core.wire import code_for
+from oms.orders.api import router as orders_router
+from oms.orders.schemas import OrderCreateIn
+
+log = logging.getLogger(__name__)
+
+
+class TokenAuth(APIKeyHeader):
+    """`Authorization: Token <key>` (Django REST framework's form, used by Omnitron) or the bare key."""
+
+    param_name = "Authorization"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Principal:
+        return authenticate_key(key or "")
+
+
+class OmsAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        add_component_schemas(schema, [OrderCreateIn])
+        return schema
+
+
+api = OmsAPI(
+    title="oms",
+    version="1",
+    description="Order management service: Akinon Omnitron's sales-channel order API. "
+    "Every 4xx answer is {detail, errors: [{path, code, message}]}.",
+    urls_namespace="api",
+    auth=TokenAuth(),
+    docs_url="/docs",
+)
+
+_STATUS: list[tuple[type[DomainError], int]] = [
+    (ValidationFailed, 400),
+    (NotAuthenticated, 401),
+    (PermissionDenied, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (UnsupportedMediaType, 415),
+]
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    status = next(code for cls, code in _STATUS if isinstance(exc, cls))
+    return error_response(status, exc.problems, exc.detail, **exc.extra)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    # Query and path parameters; bodies are validated by the services.
+    problems = [
+        Problem(
+            ".".join(str(p) for p in err.get("loc", ())[1:]) or "",
+            _ninja_code(err),
+            err.get("msg", "Invalid."),
+        )
+        for err in exc.errors
+    ]
+    return error_response(400, problems)
+
+
+def _ninja_code(err: dict) -> ErrorCode:
+    return code_for(err.get("type", ""))
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        401,
+        [
+            Problem(
+                "Authorization", ErrorCode.NOT_AUTHENTICATED, "Authentication credentials were not provided."
+            )
+        ],
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(404, [Problem("", ErrorCode.NOT_FOUND, "Not found.")])
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error_response(413, [Problem("", ErrorCode.TOO_LARGE, "The request body is too large.")])
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(exc.status_code, [Problem("", ErrorCode.INVALID, str(exc))])
+
+
+api.add_router("/", access_router)
+api.add_router("/", orders_router)

@@ -1,0 +1,93 @@
+"""Products (shared by all channels), the channel's price and stock lists, and datasources."""
+
+from django.db import models
+
+from oms.channels.models import Channel
+from oms.core.models import Timestamped, money_field, rate_field
+
+
+class Product(Timestamped):
+    sku = models.CharField(max_length=128, unique=True)
+    name = models.CharField(max_length=255)
+    base_code = models.CharField(max_length=128, blank=True, db_index=True)
+    barcode = models.CharField(max_length=128, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"
+
+
+class Datasource(Timestamped):
+    """Who supplies an item: the shop itself or a marketplace seller (shared by all channels)."""
+
+    name = models.CharField(max_length=128)
+    code = models.SlugField(max_length=64, unique=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PriceList(Timestamped):
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="price_lists")
+    name = models.CharField(max_length=128)
+    code = models.CharField(max_length=64, blank=True)
+    currency = models.CharField(max_length=3, default="try")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductPrice(Timestamped):
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="prices")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="prices")
+    price = money_field()
+    retail_price = money_field(null=True, blank=True)
+    tax_rate = rate_field(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["price_list", "product"], name="productprice_unique_list_product"
+            ),
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="productprice_price_not_negative"),
+        ]
+
+
+class StockList(Timestamped):
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="stock_lists")
+    name = models.CharField(max_length=128)
+    code = models.CharField(max_length=64, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductStock(Timestamped):
+    stock_list = models.ForeignKey(StockList, on_delete=models.CASCADE, related_name="stocks")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stocks")
+    quantity = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stock_list", "product"], name="productstock_unique_list_product"
+            ),
+        ]

@@ -1,0 +1,84 @@
+"""The one error vocabulary of the service.
+
+Domain code raises a `DomainError` subclass carrying `Problem`s; `oms.api` maps each class to
+an HTTP status and renders the one error body `{"detail": ..., "errors": [{path, code, message}]}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Every `code` an error body can carry. Documented in the README; add here, never inline."""
+
+    REQUIRED = "required"
+    INVALID_TYPE = "invalid_type"
+    INVALID_CHOICE = "invalid_choice"
+    INVALID_FORMAT = "invalid_format"
+    INVALID_JSON = "invalid_json"
+    TOO_LONG = "too_long"
+    TOO_SHORT = "too_short"
+    TOO_MANY = "too_many"
+    TOO_LARGE = "too_large"
+    OUT_OF_RANGE = "out_of_range"
+    NOT_FOUND = "not_found"
+    NOT_IN_CHANNEL = "not_in_channel"
+    MISMATCH = "mismatch"
+    UNKNOWN_FIELD = "unknown_field"
+    DUPLICATE = "duplicate"
+    INVALID = "invalid"
+    NOT_AUTHENTICATED = "not_authenticated"
+    PERMISSION_DENIED = "permission_denied"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    INTERNAL_ERROR = "internal_error"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a request: where (wire path, zero-based indexes), what, and why."""
+
+    path: str
+    code: ErrorCode
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "code": str(self.code), "message": self.message}
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises; the API layer picks the status from the class."""
+
+    def __init__(self, problems: list[Problem] | Problem, detail: str | None = None, **extra):
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        self.detail = detail or _summary(self.problems)
+        self.extra = extra
+        super().__init__(self.detail)
+
+
+class ValidationFailed(DomainError):
+    """The request is wrong; nothing was written (400)."""
+
+
+class NotFound(DomainError):
+    """The addressed object does not exist for this caller (404)."""
+
+
+class PermissionDenied(DomainError):
+    """The caller is known but may not do this (403)."""
+
+
+class NotAuthenticated(DomainError):
+    """No or an unknown credential (401)."""
+
+
+class Conflict(DomainError):
+    """The request collides with stored state, e.g. a different order under the same number (409)."""
+
+
+def _summary(problems: list[Problem]) -> str:
+    if len(problems) == 1:
+        return problems[0].message
+    return f"{len(problems)} problems in the request."

@@ -1,0 +1,45 @@
+"""Every answer under /api/ carries the one JSON error body, even those Django makes itself
+(an unknown path, a wrong method, an unexpected crash)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, HttpResponse
+
+from oms.core.errors import ErrorCode, Problem
+from oms.core.http import JSON, error_response
+
+log = logging.getLogger(__name__)
+
+_GENERIC: dict[int, tuple[ErrorCode, str]] = {
+    404: (ErrorCode.NOT_FOUND, "Not found."),
+    405: (ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed."),
+    413: (ErrorCode.TOO_LARGE, "The request body is too large."),
+    500: (ErrorCode.INTERNAL_ERROR, "Internal server error; nothing was written."),
+}
+
+
+class ApiErrorBodyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith(JSON)
+        ):
+            return self._as_json(request, response)
+        return response
+
+    def _as_json(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        status = response.status_code
+        code, message = _GENERIC.get(status, (ErrorCode.INVALID, response.reason_phrase or "Error."))
+        if status == 405:
+            message = f"Method {request.method} not allowed; allowed: {response.get('Allow', '')}."
+        replaced = error_response(status, [Problem("", code, message)])
+        if response.has_header("Allow"):
+            replaced["Allow"] = response["Allow"]
+        return replaced

@@ -1,0 +1,33 @@
+"""Shared model building blocks: one money precision and timestamps for the whole project."""
+
+from decimal import Decimal
+
+from django.db import models
+
+# Money: at most 12 digits with 2 decimals (up to 9,999,999,999.99), Decimal end to end.
+MONEY = {"max_digits": 12, "decimal_places": 2}
+# Rates are percentages from 0 to 100 with 2 decimals.
+RATE = {"max_digits": 5, "decimal_places": 2}
+
+
+def money_field(**kwargs) -> models.DecimalField:
+    return models.DecimalField(**MONEY, **_decimal_default(kwargs))
+
+
+def rate_field(**kwargs) -> models.DecimalField:
+    return models.DecimalField(**RATE, **_decimal_default(kwargs))
+
+
+def _decimal_default(kwargs: dict) -> dict:
+    # An unsaved instance must hold a Decimal too, so a default of 0 becomes Decimal("0.00").
+    if isinstance(kwargs.get("default"), int):
+        kwargs["default"] = Decimal(kwargs["default"]).quantize(Decimal("0.01"))
+    return kwargs
+
+
+class Timestamped(models.Model):
+    created_date = models.DateTimeField(auto_now_add=True, db_index=True)
+    modified_date = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True

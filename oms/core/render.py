@@ -1,0 +1,34 @@
+"""Rendering wire values: money as exact JSON numbers, datetimes as ISO 8601 with their offset."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import simplejson
+from django.utils import timezone
+
+CENT = Decimal("0.01")
+
+
+def money(value: Decimal | None) -> Decimal | None:
+    # Quantized so 100 is written 100.00 in answers, exactly as stored.
+    return None if value is None else value.quantize(CENT)
+
+
+def wire_datetime(value: datetime | None) -> str | None:
+    """As Django REST framework writes it: in the TIME_ZONE setting, `Z` for UTC."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def wire_date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def dumps(data: Any) -> bytes:
+    # simplejson writes Decimal as a JSON number with its exact digits (100.00, never 99.9999).
+    return simplejson.dumps(data, use_decimal=True, ensure_ascii=False, separators=(",", ":")).encode()

@@ -1,0 +1,34 @@
+"""Order routes: thin adapters from HTTP to the order services."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+
+from oms.access.services import get_channel_for
+from oms.core.http import json_response, read_json
+from oms.core.openapi import json_body
+from oms.orders.presenters import order_to_wire
+from oms.orders.schemas import OrderCreateIn
+from oms.orders.services import create_order
+
+router = Router(tags=["orders"])
+
+
+@router.post(
+    "/channel/{channel_id}/create_orders/",
+    url_name="create_orders",
+    summary="SalesChannelCreateOrder: create an order with its items",
+    response={201: dict, 200: dict},
+    openapi_extra=json_body(OrderCreateIn, "The order and its items, as Omnitron's page documents them."),
+)
+def create_orders(request: HttpRequest, channel_id: int) -> HttpResponse:
+    channel = get_channel_for(principal=request.auth, channel_id=channel_id)
+    result = create_order(channel=channel, payload=read_json(request))
+    body = order_to_wire(
+        result.order, channel=channel, items=result.items, fund_transfer_ids=result.fund_transfer_ids
+    )
+    headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
+    if result.warnings:
+        headers["Warning"] = ", ".join(f'299 oms "{w}"' for w in result.warnings)
+    return json_response(body, status=200 if result.replayed else 201, headers=headers)

@@ -1,0 +1,168 @@
+"""Orders and their items: every field of Omnitron's SalesChannelCreateOrder page, stored as sent."""
+
+from django.db import models
+
+from oms.catalog.models import Datasource, PriceList, Product, StockList
+from oms.channels.models import (
+    CargoCompany,
+    Channel,
+    CheckoutProvider,
+    FundsTransferTransaction,
+    OrderExternalStatus,
+    PaymentOption,
+    Reconciliation,
+    ShippingOptionGroup,
+)
+from oms.core.models import money_field, rate_field
+from oms.customers.models import Address, Customer
+from oms.orders.enums import CancelStatus, ClientType, DeliveryType, OrderStatus
+
+
+class Order(models.Model):
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(max_length=128, help_text="The channel's order number; unique per channel.")
+    status = models.CharField(max_length=32, choices=OrderStatus.choices)
+    date_placed = models.DateTimeField()
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    shipping_address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="+")
+    billing_address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3)
+    amount = money_field()
+    shipping_amount = money_field(default=0)
+    shipping_tax_rate = rate_field(default=0)
+    extra_field = models.JSONField(default=dict, blank=True)
+    payment_option = models.ForeignKey(PaymentOption, on_delete=models.PROTECT, null=True, blank=True)
+    payment_option_slug = models.CharField(max_length=64, blank=True)
+    bin_number = models.CharField(max_length=8, blank=True)
+    # Omnitron's installment id; kept as sent, there is no installment table here.
+    installment = models.PositiveIntegerField(null=True, blank=True)
+    installment_count = models.PositiveSmallIntegerField(default=1)
+    delivery_type = models.CharField(max_length=16, choices=DeliveryType.choices, blank=True)
+    installment_interest_amount = money_field(default=0)
+    cargo_company = models.ForeignKey(CargoCompany, on_delete=models.PROTECT, null=True, blank=True)
+    invoice_number = models.CharField(max_length=64, blank=True)
+    invoice_date = models.DateTimeField(null=True, blank=True)
+    e_archive_url = models.URLField(max_length=1024, blank=True)
+    refund_amount = money_field(default=0)
+    discount_refund_amount = money_field(default=0)
+    shipping_refund_amount = money_field(default=0)
+    discount_amount = money_field(default=0)
+    is_send = models.BooleanField(default=False)
+    shipping_interest_amount = money_field(default=0)
+    tracking_number = models.CharField(max_length=256, blank=True)
+    carrier_shipping_code = models.CharField(max_length=256, blank=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    funds_transfer_transactions = models.ManyToManyField(
+        FundsTransferTransaction, blank=True, related_name="orders", db_table="orders_order_funds_transfers"
+    )
+    has_gift_box = models.BooleanField(default=False)
+    gift_box_note = models.TextField(blank=True)
+    external_status = models.ForeignKey(OrderExternalStatus, on_delete=models.PROTECT, null=True, blank=True)
+    client_type = models.CharField(max_length=16, choices=ClientType.choices, default=ClientType.DEFAULT)
+    language_code = models.CharField(max_length=16, blank=True)
+    notes = models.TextField(blank=True)
+    delivery_range_start = models.DateTimeField(null=True, blank=True)
+    delivery_range_end = models.DateTimeField(null=True, blank=True)
+    shipping_option_slug = models.CharField(max_length=128, blank=True)
+    segment = models.CharField(max_length=128, blank=True)
+    checkout_provider = models.ForeignKey(CheckoutProvider, on_delete=models.PROTECT, null=True, blank=True)
+    cancellation_info = models.JSONField(default=dict, blank=True)
+    defined_tracking_url = models.URLField(max_length=1024, blank=True)
+    net_shipping_amount = money_field(default=0, help_text="shipping_amount net of shipping tax.")
+    # Set when the channel's totals check is `warn` and the sent totals do not add up.
+    totals_mismatch = models.BooleanField(default=False, db_index=True)
+    totals_computed = models.JSONField(default=dict, blank=True)
+    # Canonical hash of the validated request: a retry with the same body is a replay.
+    payload_hash = models.CharField(max_length=64, editable=False)
+    created_date = models.DateTimeField(auto_now_add=True)
+    modified_date = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "number"], name="order_unique_channel_number"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="order_amount_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["channel", "modified_date", "id"], name="order_channel_modified_idx"),
+            models.Index(fields=["channel", "date_placed", "id"], name="order_channel_placed_idx"),
+            models.Index(fields=["channel", "created_date", "id"], name="order_channel_created_idx"),
+            models.Index(fields=["channel", "status", "id"], name="order_channel_status_idx"),
+            models.Index(fields=["customer", "id"], name="order_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.number}"
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="orderitem_set")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    # Snapshot of the product at the time of the sale.
+    product_sku = models.CharField(max_length=128)
+    product_name = models.CharField(max_length=255)
+    status = models.CharField(max_length=32, choices=OrderStatus.choices, default=OrderStatus.APPROVED)
+    price_currency = models.CharField(max_length=3)
+    price = money_field()
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = money_field()
+    total_price = money_field()
+    tax_rate = rate_field(default=0)
+    tax_amount = money_field(default=0)
+    extra_field = models.JSONField(default=dict, blank=True)
+    price_list = models.ForeignKey(
+        PriceList, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    stock_list = models.ForeignKey(
+        StockList, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    shipping_company = models.CharField(max_length=64, blank=True)
+    shipment_code = models.CharField(max_length=256, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    attributes_kwargs = models.JSONField(default=dict, blank=True)
+    cancel_status = models.CharField(max_length=32, choices=CancelStatus.choices, null=True, blank=True)
+    installment_interest_amount = money_field(default=0)
+    is_tradable = models.BooleanField(default=False)
+    datasource = models.ForeignKey(
+        Datasource, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    localized_attributes = models.JSONField(default=dict, blank=True)
+    localized_attributes_kwargs = models.JSONField(default=dict, blank=True)
+    cancellation_reconciliation = models.ForeignKey(
+        Reconciliation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reconciliation = models.ForeignKey(
+        Reconciliation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    forced_refund = models.BooleanField(default=False)
+    original_stock = models.IntegerField(
+        null=True, blank=True, help_text="Stock quantity as the channel saw it."
+    )
+    shipping_option_group = models.ForeignKey(
+        ShippingOptionGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    discount_amount = money_field(default=0)
+    retail_price = money_field(null=True, blank=True)
+    image = models.CharField(max_length=1024, blank=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    estimated_delivery_date = models.DateField(null=True, blank=True)
+    defined_tracking_url = models.URLField(max_length=1024, blank=True)
+    defined_shipping_company = models.CharField(max_length=64, blank=True)
+    tracking_number = models.CharField(max_length=256, blank=True)
+    invoice_number = models.CharField(max_length=64, blank=True)
+    invoice_date = models.DateTimeField(null=True, blank=True)
+    delivered_date = models.DateTimeField(null=True, blank=True)
+    created_date = models.DateTimeField(auto_now_add=True)
+    modified_date = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="orderitem_quantity_positive"),
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="orderitem_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"item {self.pk} of order {self.order_id}"

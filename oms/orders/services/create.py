@@ -1,0 +1,241 @@
+"""create_order: the one write path of SalesChannelCreateOrder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from oms.channels.models import Channel
+from oms.core.errors import Conflict, ErrorCode, Problem, ValidationFailed
+from oms.core.render import CENT
+from oms.orders.enums import OrderStatus
+from oms.orders.models import Order, OrderItem
+from oms.orders.schemas import OrderCreateIn, OrderIn, OrderItemIn
+from oms.orders.services.checks import check_totals, cross_field_problems
+from oms.orders.services.parse import parse_order_request
+from oms.orders.services.references import Resolved, resolve_references
+
+log = logging.getLogger(__name__)
+
+# Order fields that are not copied from the request as they are.
+_ORDER_SPECIAL = {
+    "channel",
+    "delivery_range",
+    "fundstransfertransaction_set",
+    "modified_date",
+    "created_date",
+    "checkout_provider_id",
+    "net_shipping_amount",
+}
+_ITEM_SPECIAL = {"quantity", "unit_price", "total_price", "status", "price_currency"}
+_ORDER_REFS = {
+    "customer",
+    "shipping_address",
+    "billing_address",
+    "payment_option",
+    "cargo_company",
+    "external_status",
+}
+_ITEM_REFS = {
+    "product",
+    "price_list",
+    "stock_list",
+    "datasource",
+    "shipping_option_group",
+    "reconciliation",
+    "cancellation_reconciliation",
+    "parent",
+}
+
+
+@dataclass(frozen=True)
+class OrderCreated:
+    order: Order
+    items: list[OrderItem]
+    fund_transfer_ids: list[int]
+    replayed: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def create_order(*, channel: Channel, payload: Any) -> OrderCreated:
+    """Validate a create_orders request completely, then write the order and its items atomically.
+
+    Raises ValidationFailed with every problem at once (schema, references, cross-field rules,
+    totals when the channel rejects mismatches); nothing is written then. A second request with
+    the same number is a replay (same content: the stored order, `replayed=True`) or a Conflict.
+    """
+    parsed = parse_order_request(payload, strict_fields=channel.strict_fields)
+    resolved, problems = resolve_references(channel=channel, payload=payload)
+    problems = parsed.problems + problems
+    warnings = [
+        f"Unknown field ignored: {path}" for path in parsed.unknown_fields if not channel.strict_fields
+    ]
+    totals = None
+    if parsed.data is not None and not problems:
+        problems += cross_field_problems(channel=channel, data=parsed.data, resolved=resolved)
+        totals = check_totals(parsed.data)
+        if totals.problems and channel.totals_check == Channel.TotalsCheck.REJECT:
+            problems += totals.problems
+    if problems:
+        raise ValidationFailed(problems)
+    if warnings:
+        log.warning("channel %s order %s: %s", channel.pk, parsed.data.order.number, "; ".join(warnings))
+    mismatch = bool(totals.problems) and channel.totals_check == Channel.TotalsCheck.WARN
+    if mismatch:
+        warnings.append("Totals do not add up: " + " ".join(p.message for p in totals.problems))
+    order, items, transfers = build_order(channel=channel, data=parsed.data, resolved=resolved)
+    if mismatch:
+        order.totals_mismatch, order.totals_computed = True, totals.computed
+    return _write(
+        order,
+        items,
+        transfers,
+        warnings=warnings,
+        resolve_again=lambda: resolve_references(channel=channel, payload=payload),
+    )
+
+
+def _write(
+    order: Order, items: list[OrderItem], transfers: list[int], *, warnings: list[str], resolve_again
+) -> OrderCreated:
+    # Reference lookups ran before this transaction so SQLite's write lock is held only for the
+    # inserts; foreign keys catch a referenced row deleted in between (reported as a 400 below).
+    try:
+        with transaction.atomic():
+            order.save(force_insert=True)
+            for item in items:
+                item.order = order
+            OrderItem.objects.bulk_create(items)
+            if transfers:
+                order.funds_transfer_transactions.add(*transfers)
+    except IntegrityError:
+        existing = (
+            Order.objects.filter(channel_id=order.channel_id, number=order.number)
+            .select_related("cargo_company", "payment_option")
+            .first()
+        )
+        if existing is None:
+            _, problems = resolve_again()
+            if problems:
+                raise ValidationFailed(problems) from None
+            raise
+        return _replay_or_conflict(existing, order.payload_hash)
+    return OrderCreated(order, items, transfers, warnings=warnings)
+
+
+def _replay_or_conflict(existing: Order, payload_hash: str) -> OrderCreated:
+    if existing.payload_hash != payload_hash:
+        raise Conflict(
+            Problem(
+                "order.number",
+                ErrorCode.DUPLICATE,
+                f'Order "{existing.number}" already exists in channel {existing.channel_id} (id {existing.pk}) '
+                "with different content.",
+            ),
+            existing_id=existing.pk,
+        )
+    items = list(existing.orderitem_set.order_by("id"))
+    transfers = list(existing.funds_transfer_transactions.order_by("id").values_list("id", flat=True))
+    return OrderCreated(existing, items, transfers, replayed=True)
+
+
+def build_order(
+    *, channel: Channel, data: OrderCreateIn, resolved: Resolved
+) -> tuple[Order, list[OrderItem], list[int]]:
+    """Unsaved Order and OrderItems for a validated request, with defaults and derived fields."""
+    values = _order_values(data.order)
+    order = Order(channel=channel, **values)
+    order.cargo_company = resolved.cargo_companies.get(data.order.cargo_company)
+    order.payment_option = resolved.payment_options.get(data.order.payment_option)
+    items = [_item(item, data.order, resolved) for item in data.order_item]
+    transfers = sorted(set(data.order.fundstransfertransaction_set or []))
+    order.payload_hash = _payload_hash(order, items, transfers)
+    return order, items, transfers
+
+
+def _order_values(order: OrderIn) -> dict[str, Any]:
+    sent = {name: value for name, value in order if value is not None and name not in _ORDER_SPECIAL}
+    values = {(f"{name}_id" if name in _ORDER_REFS else name): _q(value) for name, value in sent.items()}
+    values["checkout_provider_id"] = order.checkout_provider_id
+    if order.delivery_range is not None:
+        values["delivery_range_start"] = order.delivery_range.start
+        values["delivery_range_end"] = order.delivery_range.end
+    shipping = _q(order.shipping_amount or Decimal(0))
+    rate = order.shipping_tax_rate or Decimal(0)
+    # Sent by Omnitron's own client: stored as sent; otherwise derived (half-up to the cent).
+    values["net_shipping_amount"] = (
+        _q(order.net_shipping_amount)
+        if order.net_shipping_amount is not None
+        else _q(shipping / (1 + rate / 100))
+    )
+    return values
+
+
+def _item_values(item: OrderItemIn, order: OrderIn) -> dict[str, Any]:
+    sent = {name: value for name, value in item if value is not None and name not in _ITEM_SPECIAL}
+    values = {(f"{name}_id" if name in _ITEM_REFS else name): _q(value) for name, value in sent.items()}
+    quantity = item.effective_quantity
+    values.update(
+        quantity=quantity,
+        unit_price=_q(item.unit_price if item.unit_price is not None else item.price),
+        total_price=_q(item.effective_total),
+        status=item.status or OrderStatus.APPROVED,
+        price_currency=item.price_currency or order.currency,
+    )
+    return values
+
+
+def _item(item: OrderItemIn, order: OrderIn, resolved: Resolved) -> OrderItem:
+    product = resolved.products[item.product]
+    return OrderItem(product_sku=product.sku, product_name=product.name, **_item_values(item, order))
+
+
+def _q(value: Any) -> Any:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP) if isinstance(value, Decimal) else value
+
+
+# Server-managed columns, not part of what the client sent.
+_UNHASHED = {
+    "id",
+    "order",
+    "created_date",
+    "modified_date",
+    "payload_hash",
+    "totals_mismatch",
+    "totals_computed",
+    "product_sku",
+    "product_name",
+}
+
+
+def _payload_hash(order: Order, items: list[OrderItem], transfers: list[int]) -> str:
+    """Hash of the rows to be stored: key order, number formatting and omitted defaults do not matter."""
+    canonical = json.dumps(
+        {"order": _row(order), "items": [_row(item) for item in items], "transfers": transfers},
+        sort_keys=True,
+        default=_canonical,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _row(instance: Order | OrderItem) -> dict[str, Any]:
+    return {
+        f.attname: getattr(instance, f.attname)
+        for f in instance._meta.concrete_fields
+        if f.name not in _UNHASHED
+    }
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(_q(value))

@@ -1,0 +1,62 @@
+"""Reading a create-order request: the schema's problems and the unknown fields, all at once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from pydantic import ValidationError
+
+from oms.core.errors import ErrorCode, Problem
+from oms.core.wire import problems_from
+from oms.orders.schemas import ITEM_FIELDS, ORDER_FIELDS, OrderCreateIn
+
+TOP_LEVEL_FIELDS = frozenset({"order", "order_item"})
+
+
+@dataclass
+class ParsedRequest:
+    data: OrderCreateIn | None
+    problems: list[Problem] = field(default_factory=list)
+    unknown_fields: list[str] = field(default_factory=list)
+
+
+def parse_order_request(payload: Any, *, strict_fields: bool) -> ParsedRequest:
+    """Validate the shape of `{"order": {...}, "order_item": [...]}`; never raises.
+
+    Unknown fields become problems when `strict_fields`, otherwise they are returned to be named
+    in a warning. The item limit is checked first so a huge list is not validated item by item.
+    """
+    if not isinstance(payload, Mapping):
+        return ParsedRequest(None, [Problem("", ErrorCode.INVALID_TYPE, "Expected a JSON object.")])
+    items = payload.get("order_item")
+    limit = settings.OMS_MAX_ITEMS_PER_ORDER
+    if isinstance(items, list) and len(items) > limit:
+        message = f"An order may have at most {limit} items; got {len(items)}."
+        return ParsedRequest(None, [Problem("order_item", ErrorCode.TOO_MANY, message)])
+    unknown = _unknown_fields(payload)
+    problems = (
+        [Problem(path, ErrorCode.UNKNOWN_FIELD, "Unknown field.") for path in unknown]
+        if strict_fields
+        else []
+    )
+    try:
+        data = OrderCreateIn.model_validate(payload)
+    except ValidationError as error:
+        return ParsedRequest(None, problems_from(error) + problems, unknown)
+    return ParsedRequest(data, problems, unknown)
+
+
+def _unknown_fields(payload: Mapping) -> list[str]:
+    unknown = [str(key) for key in payload if key not in TOP_LEVEL_FIELDS]
+    order = payload.get("order")
+    if isinstance(order, Mapping):
+        unknown += [f"order.{key}" for key in order if key not in ORDER_FIELDS]
+    items = payload.get("order_item")
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, Mapping):
+                unknown += [f"order_item.{index}.{key}" for key in item if key not in ITEM_FIELDS]
+    return unknown

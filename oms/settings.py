@@ -1,0 +1,165 @@
+"""Settings, driven by the environment so that one module serves development, tests and production.
+
+DATABASE_URL selects the database: unset means an embedded SQLite file under var/, and
+`postgres://user:pass@host:port/name` switches to PostgreSQL.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("OMS_VAR_DIR", BASE_DIR / "var"))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    return [item.strip() for item in value.split(",") if item.strip()] if value else default
+
+
+def database_from_url(url: str | None) -> dict:
+    """Translate DATABASE_URL into Django's DATABASES entry (SQLite when unset)."""
+    if not url or url.startswith("sqlite"):
+        path = url.split("://", 1)[1].lstrip("/") if url and "://" in url else ""
+        name = ("/" + path) if path else str(VAR_DIR / "oms.sqlite3")
+        return {
+            "ENGINE": "oms.core.sqlite",
+            "NAME": name,
+            "OPTIONS": {
+                # Writers queue for the lock instead of failing with "database is locked":
+                # IMMEDIATE takes the write lock at BEGIN, the timeout makes others wait for it.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            "TEST": {"NAME": os.environ.get("OMS_SQLITE_TEST_NAME") or None},
+        }
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise ValueError(
+            f"DATABASE_URL scheme {parts.scheme!r} is not supported (use postgres:// or sqlite://)"
+        )
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "CONN_MAX_AGE": int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once per installation under var/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _env_bool("DEBUG", False)
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["*"])
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "oms.core",
+    "oms.access",
+    "oms.channels",
+    "oms.locations",
+    "oms.catalog",
+    "oms.customers",
+    "oms.orders",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "oms.core.middleware.ApiErrorBodyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "oms.urls"
+WSGI_APPLICATION = "oms.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# The admin's files are served from the installed packages; no collectstatic step needed.
+WHITENOISE_USE_FINDERS = True
+
+# Bodies above this size are refused with 413 before they are parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("OMS_MAX_BODY_BYTES", str(1024 * 1024)))
+
+# --- oms settings -------------------------------------------------------------------------
+OMS_MAX_ITEMS_PER_ORDER = int(os.environ.get("OMS_MAX_ITEMS_PER_ORDER", "500"))
+# Free-form JSON fields (extra_field, attributes...) are refused past these bounds.
+OMS_MAX_JSON_DEPTH = int(os.environ.get("OMS_MAX_JSON_DEPTH", "8"))
+OMS_MAX_JSON_BYTES = int(os.environ.get("OMS_MAX_JSON_BYTES", str(32 * 1024)))
+# How far in the future a date_placed may lie (clock skew between channel and us).
+OMS_DATE_PLACED_MAX_SKEW_SECONDS = int(os.environ.get("OMS_DATE_PLACED_MAX_SKEW_SECONDS", "300"))
+# Seconds an API key lookup is cached in-process; revoking a key takes effect within this time.
+OMS_API_KEY_CACHE_SECONDS = float(os.environ.get("OMS_API_KEY_CACHE_SECONDS", "5"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
