@@ -1,18 +1,16 @@
-"""Order routes: thin adapters from HTTP to the order services."""
+"""POST create_orders: the thin adapter from HTTP to create_order."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
 
 from oms.access.services import get_channel_for
 from oms.core.http import json_response, read_json
 from oms.core.openapi import json_body
+from oms.orders.api.router import router
 from oms.orders.presenters import order_to_wire
 from oms.orders.schemas import OrderCreateIn
 from oms.orders.services import create_order
-
-router = Router(tags=["orders"])
 
 
 @router.post(
