@@ -163,3 +163,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Bulk create: orders per call, and the body size that allows (the single endpoint keeps 1 MiB).
+OMS_MAX_ORDERS_PER_BULK = int(os.environ.get("OMS_MAX_ORDERS_PER_BULK", "1000"))
+OMS_MAX_BULK_BODY_BYTES = int(os.environ.get("OMS_MAX_BULK_BODY_BYTES", str(32 * 1024 * 1024)))

@@ -19,7 +19,7 @@ from oms.orders.enums import OrderStatus
 from oms.orders.models import Order, OrderItem
 from oms.orders.schemas import OrderCreateIn, OrderIn, OrderItemIn
 from oms.orders.services.checks import check_totals, cross_field_problems
-from oms.orders.services.parse import parse_order_request
+from oms.orders.services.parse import ParsedRequest, parse_order_request
 from oms.orders.services.references import Resolved, resolve_references
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,38 @@ def create_order(*, channel: Channel, payload: Any) -> OrderCreated:
     the same number is a replay (same content: the stored order, `replayed=True`) or a Conflict.
     """
     parsed = parse_order_request(payload, strict_fields=channel.strict_fields)
-    resolved, problems = resolve_references(channel=channel, payload=payload)
-    problems = parsed.problems + problems
+    resolved, ref_problems = resolve_references(channel=channel, payload=payload)
+    problems, prepared = prepare_order(
+        channel=channel, parsed=parsed, resolved=resolved, ref_problems=ref_problems
+    )
+    if problems:
+        raise ValidationFailed(problems)
+    return _write(
+        prepared.order,
+        prepared.items,
+        prepared.transfers,
+        warnings=prepared.warnings,
+        resolve_again=lambda: resolve_references(channel=channel, payload=payload),
+    )
+
+
+@dataclass
+class PreparedOrder:
+    """A validated request turned into unsaved rows, ready to be written."""
+
+    order: Order
+    items: list[OrderItem]
+    transfers: list[int]
+    warnings: list[str]
+
+
+def prepare_order(
+    *, channel: Channel, parsed: ParsedRequest, resolved: Resolved, ref_problems: list[Problem]
+) -> tuple[list[Problem], PreparedOrder | None]:
+    """Every problem of one request (schema, references, cross-field rules, totals when the
+    channel rejects mismatches), or the unsaved rows when there is none. Shared by the single
+    and the bulk create paths so both validate exactly alike."""
+    problems = parsed.problems + ref_problems
     warnings = [
         f"Unknown field ignored: {path}" for path in parsed.unknown_fields if not channel.strict_fields
     ]
@@ -84,7 +114,7 @@ def create_order(*, channel: Channel, payload: Any) -> OrderCreated:
         if totals.problems and channel.totals_check == Channel.TotalsCheck.REJECT:
             problems += totals.problems
     if problems:
-        raise ValidationFailed(problems)
+        return problems, None
     if warnings:
         log.warning("channel %s order %s: %s", channel.pk, parsed.data.order.number, "; ".join(warnings))
     mismatch = bool(totals.problems) and channel.totals_check == Channel.TotalsCheck.WARN
@@ -93,13 +123,7 @@ def create_order(*, channel: Channel, payload: Any) -> OrderCreated:
     order, items, transfers = build_order(channel=channel, data=parsed.data, resolved=resolved)
     if mismatch:
         order.totals_mismatch, order.totals_computed = True, totals.computed
-    return _write(
-        order,
-        items,
-        transfers,
-        warnings=warnings,
-        resolve_again=lambda: resolve_references(channel=channel, payload=payload),
-    )
+    return [], PreparedOrder(order, items, transfers, warnings)
 
 
 def _write(

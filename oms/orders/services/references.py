@@ -133,11 +133,25 @@ def resolve_references(*, channel: Channel, payload: Mapping) -> tuple[Resolved,
     Reads ids from the raw payload, so that reference problems are found even when the schema
     refused other fields: the client hears about all of them in one answer.
     """
-    wanted = _collect(payload)
-    loaded = {
-        attr: (kind.queryset().in_bulk([ref[1] for ref in wanted[attr]]) if wanted[attr] else {})
-        for attr, kind in _KINDS.items()
-    }
+    resolved, problems = resolve_references_many(channel=channel, payloads=[payload])
+    return resolved, problems[0]
+
+
+def resolve_references_many(*, channel: Channel, payloads: list[Any]) -> tuple[Resolved, list[list[Problem]]]:
+    """The same for many requests at once: still one query per referenced model, and the
+    problems of each request in its own list."""
+    wanted = [_collect(payload) for payload in payloads]
+    loaded = {}
+    for attr, kind in _KINDS.items():
+        ids = {pk for refs in wanted for _, pk in refs[attr]}
+        loaded[attr] = kind.queryset().in_bulk(ids) if ids else {}
+    problems = [_problems(refs, loaded, channel) for refs in wanted]
+    return Resolved(**loaded), problems
+
+
+def _problems(
+    wanted: dict[str, list[tuple[str, int]]], loaded: dict[str, dict], channel: Channel
+) -> list[Problem]:
     problems = []
     for attr, refs in wanted.items():
         kind = _KINDS[attr]
@@ -157,7 +171,7 @@ def resolve_references(*, channel: Channel, payload: Mapping) -> tuple[Resolved,
                         path, ErrorCode.NOT_IN_CHANNEL, f"{kind.label} {pk} is not in channel {channel.pk}."
                     )
                 )
-    return Resolved(**loaded), problems
+    return problems
 
 
 def _collect(payload: Mapping) -> dict[str, list[tuple[str, int]]]:

@@ -60,3 +60,19 @@ def test_rejected_order_with_fifty_unknown_products_costs_the_same_as_one(api):
     assert first.status_code == second.status_code == 400
     assert len(second.json()["errors"]) == 50
     assert len(one) == len(fifty)
+
+
+def test_bulk_of_one_and_of_fifty_orders_issue_the_same_number_of_queries(api):
+    # Given batches of 1 and of 50 orders with 3 items each
+    def batch(prefix, count):
+        return {"orders": [body_with_items(f"{prefix}-{i}", 3) for i in range(count)], "error_policy": "reject_failed"}
+
+    api.post("/api/v1/channel/1/create_orders/bulk/", batch("WB", 1))
+    # When both are posted
+    with CaptureQueriesContext(connection) as one:
+        first = api.post("/api/v1/channel/1/create_orders/bulk/", batch("B1", 1))
+    with CaptureQueriesContext(connection) as fifty:
+        second = api.post("/api/v1/channel/1/create_orders/bulk/", batch("B50", 50))
+    # Then every order is created and the query counts are equal
+    assert first.json()["summary"]["created"] == 1 and second.json()["summary"]["created"] == 50
+    assert len(one) == len(fifty)

@@ -1,0 +1,75 @@
+"""POST create_orders/bulk/: many orders per call, one result per order."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from pydantic import BaseModel, Field, ValidationError
+
+from oms.access.services import get_channel_for
+from oms.core.errors import ErrorCode, Problem, ValidationFailed
+from oms.core.http import json_response, read_json
+from oms.core.wire import problems_from
+from oms.orders.api.router import router
+from oms.orders.presenters import order_to_wire
+from oms.orders.services.bulk import BulkOutcome, ErrorPolicy, create_orders_bulk
+
+
+class BulkCreateIn(BaseModel):
+    orders: list[Any] = Field(description="Each element is a create_orders body: {order, order_item}.")
+    error_policy: Literal["reject_everything", "reject_failed"] = "reject_everything"
+
+
+@router.post(
+    "/channel/{channel_id}/create_orders/bulk/",
+    url_name="create_orders_bulk",
+    summary="Create many orders in one call, with one result per order",
+    response={200: dict},
+)
+def create_orders_bulk_view(request: HttpRequest, channel_id: int) -> HttpResponse:
+    channel = get_channel_for(principal=request.auth, channel_id=channel_id)
+    data = parse_bulk_request(read_json(request, max_bytes=settings.OMS_MAX_BULK_BODY_BYTES))
+    outcome = create_orders_bulk(
+        channel=channel, payloads=data.orders, error_policy=ErrorPolicy(data.error_policy)
+    )
+    return json_response(bulk_to_wire(outcome, channel))
+
+
+def parse_bulk_request(payload: Any) -> BulkCreateIn:
+    limit = settings.OMS_MAX_ORDERS_PER_BULK
+    if (
+        isinstance(payload, dict)
+        and isinstance(payload.get("orders"), list)
+        and len(payload["orders"]) > limit
+    ):
+        got = len(payload["orders"])
+        raise ValidationFailed(
+            Problem("orders", ErrorCode.TOO_MANY, f"At most {limit} orders per call; got {got}.")
+        )
+    try:
+        return BulkCreateIn.model_validate(payload)
+    except ValidationError as error:
+        raise ValidationFailed(problems_from(error)) from None
+
+
+def bulk_to_wire(outcome: BulkOutcome, channel) -> dict[str, Any]:
+    results = []
+    for result in outcome.results:
+        created = result.created
+        order = (
+            order_to_wire(
+                created.order,
+                channel=channel,
+                items=created.items,
+                fund_transfer_ids=created.fund_transfer_ids,
+            )
+            if created is not None
+            else None
+        )
+        errors = [p.as_dict() for p in result.problems]
+        results.append(
+            {"index": result.index, "status": str(result.status), "order": order, "errors": errors}
+        )
+    return {"summary": outcome.counts(), "results": results}
