@@ -48,8 +48,16 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Load benchmark of create_orders on PostgreSQL and SQLite against the database's own ceiling;
+# writes bench/results/latest.json. `make bench BENCH_QUICK=1` skips the 1,000,000-order run.
 bench: install-dev
 	$(BIN)/python bench/run.py
+
+# Order reads at scale: fills 1,000,000 orders on SQLite and PostgreSQL, then p50/p95 of the list
+# by page and by cursor, a modified_date__gt poll and a number lookup. `ORDERS=200000` for less.
+.PHONY: bench-orders-scale
+bench-orders-scale: install-dev
+	$(BIN)/python bench/orders_scale.py --orders $(or $(ORDERS),1000000)
 
 clean:
 	rm -rf $(VENV) var

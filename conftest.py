@@ -23,6 +23,12 @@ def _fresh_key_cache():
     clear_key_cache()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 is slow on purpose (~0.4 s for the demo admin); tests only need passwords to work."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def demo(db):
     """The demo data: channels 1 and 2 and every row the seed example points at."""
@@ -66,6 +72,19 @@ class ApiClient:
 
     def get(self, path: str, **params):
         return self.client.get(path, params, **self.auth)
+
+    def patch(self, path: str, body=None, **headers):
+        return self.client.patch(
+            path, data=json.dumps(body), content_type="application/json", **self.auth, **headers
+        )
+
+    def put(self, path: str, body=None, **headers):
+        return self.client.put(
+            path, data=json.dumps(body), content_type="application/json", **self.auth, **headers
+        )
+
+    def delete(self, path: str, **headers):
+        return self.client.delete(path, **self.auth, **headers)
 
     def create_order(self, body, channel_id: int = 1, **headers):
         return self.post(f"/api/v1/channel/{channel_id}/create_orders/", body, **headers)

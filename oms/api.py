@@ -13,6 +13,9 @@ from ninja.security import APIKeyHeader
 
 from oms.access.api import router as access_router
 from oms.access.services import Principal, authenticate_key
+from oms.catalog.api import router as catalog_router
+from oms.catalog.schemas import PriceBulkIn, PriceIn, ProductBulkIn, ProductIn, StockBulkIn, StockIn
+from oms.channels.api import router as channels_router
 from oms.core.errors import (
     Conflict,
     DomainError,
@@ -24,8 +27,15 @@ from oms.core.errors import (
     ValidationFailed,
 )
 from oms.core.http import UnsupportedMediaType, error_response
-from oms.core.openapi import add_component_schemas
-from oms.core.wire import code_for
+from oms.core.openapi import add_component_schemas, add_error_responses
+from oms.core.wire import code_for, message_for
+from oms.customers.api import router as customers_router
+from oms.customers.schemas import AddressIn, CustomerIn
+from oms.idempotency.services import IdempotencyKeyReused
+from oms.integrations.api import router as integrations_router
+from oms.integrations.schemas import INTEGRATION_SCHEMAS
+from oms.integrations.services.batches import BatchTransitionRefused
+from oms.locations.api import router as locations_router
 from oms.orders.api import router as orders_router
 from oms.orders.schemas import OrderCreateIn
 
@@ -44,7 +54,13 @@ class TokenAuth(APIKeyHeader):
 class OmsAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
+        add_error_responses(schema)
         add_component_schemas(schema, [OrderCreateIn])
+        add_component_schemas(
+            schema,
+            [CustomerIn, AddressIn, ProductIn, PriceIn, StockIn, ProductBulkIn, PriceBulkIn, StockBulkIn],
+        )
+        add_component_schemas(schema, INTEGRATION_SCHEMAS)
         return schema
 
 
@@ -65,6 +81,8 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (NotFound, 404),
     (Conflict, 409),
     (UnsupportedMediaType, 415),
+    (IdempotencyKeyReused, 422),
+    (BatchTransitionRefused, 406),
 ]
 
 
@@ -76,16 +94,17 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def on_ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    # Query and path parameters; bodies are validated by the services.
-    problems = [
-        Problem(
-            ".".join(str(p) for p in err.get("loc", ())[1:]) or "",
-            _ninja_code(err),
-            err.get("msg", "Invalid."),
-        )
-        for err in exc.errors
-    ]
+    # Query and path parameters, and the bodies ninja parses itself (login, some writes).
+    problems = [Problem(_ninja_path(err), _ninja_code(err), message_for(err)) for err in exc.errors]
     return error_response(400, problems)
+
+
+def _ninja_path(err: dict) -> str:
+    # ("query", "limit") -> "limit"; ("body", "<parameter name>", "username") -> "username": the
+    # body parameter's name is not on the wire.
+    loc = list(err.get("loc", ()))
+    parts = loc[2:] if loc[:1] == ["body"] else loc[1:]
+    return ".".join(str(part) for part in parts)
 
 
 def _ninja_code(err: dict) -> ErrorCode:
@@ -120,4 +139,10 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 api.add_router("/", access_router)
+# Before orders: its orders/updates/ and orders/{pk}/ share a prefix, and the first pattern wins.
+api.add_router("/", integrations_router)
 api.add_router("/", orders_router)
+api.add_router("/", customers_router)
+api.add_router("/", locations_router)
+api.add_router("/", channels_router)
+api.add_router("/", catalog_router)

@@ -41,6 +41,9 @@ def database_from_url(url: str | None) -> dict:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             "TEST": {"NAME": os.environ.get("OMS_SQLITE_TEST_NAME") or None},
+            # Keep connections: closing SQLite's last connection checkpoints the WAL, which cost a
+            # fifth of each request's time in the profile.
+            "CONN_MAX_AGE": int(os.environ.get("DB_CONN_MAX_AGE", "600")),
         }
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
@@ -54,8 +57,8 @@ def database_from_url(url: str | None) -> dict:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        "CONN_MAX_AGE": int(os.environ.get("DB_CONN_MAX_AGE", "60")),
-        "CONN_HEALTH_CHECKS": True,
+        "CONN_MAX_AGE": int(os.environ.get("DB_CONN_MAX_AGE", "600")),
+        "CONN_HEALTH_CHECKS": _env_bool("DB_CONN_HEALTH_CHECKS", True),
     }
 
 
@@ -90,6 +93,8 @@ INSTALLED_APPS = [
     "oms.catalog",
     "oms.customers",
     "oms.orders",
+    "oms.idempotency",
+    "oms.integrations",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +159,11 @@ OMS_MAX_JSON_BYTES = int(os.environ.get("OMS_MAX_JSON_BYTES", str(32 * 1024)))
 OMS_DATE_PLACED_MAX_SKEW_SECONDS = int(os.environ.get("OMS_DATE_PLACED_MAX_SKEW_SECONDS", "300"))
 # Seconds an API key lookup is cached in-process; revoking a key takes effect within this time.
 OMS_API_KEY_CACHE_SECONDS = float(os.environ.get("OMS_API_KEY_CACHE_SECONDS", "5"))
+# Idempotency-Key answers are replayed for this long (`oms idempotency purge` deletes older ones).
+OMS_IDEMPOTENCY_TTL_SECONDS = int(os.environ.get("OMS_IDEMPOTENCY_TTL_SECONDS", str(24 * 3600)))
+# A keyed request that has not answered after this long is taken to have died (a crash); its key
+# may then be claimed again by a retry of the same request. Keep it above the longest request.
+OMS_IDEMPOTENCY_LOCK_TIMEOUT_SECONDS = int(os.environ.get("OMS_IDEMPOTENCY_LOCK_TIMEOUT_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

@@ -7,13 +7,14 @@ from ninja import Router, Schema
 
 from oms.access.services import login
 from oms.core.http import json_response
+from oms.core.wire import ErrorOut, text
 
 router = Router(tags=["auth"])
 
 
 class LoginIn(Schema):
-    username: str
-    password: str
+    username: text(150)
+    password: text(4096)
 
 
 class LoginOut(Schema):
@@ -23,7 +24,7 @@ class LoginOut(Schema):
 @router.post(
     "/auth/login/",
     auth=None,
-    response={200: LoginOut},
+    response={200: LoginOut, 400: ErrorOut, 413: ErrorOut},
     summary="Exchange a username and password for an API key",
 )
 def auth_login(request: HttpRequest, credentials: LoginIn) -> HttpResponse:

@@ -16,6 +16,10 @@ class Channel(Timestamped):
         WARN = "warn", "warn: store and flag the order"
         REJECT = "reject", "reject: answer 400 mismatch"
 
+    class CancellationMode(models.TextChoices):
+        IMMEDIATE = "immediate", "immediate: cancelled items become cancelled"
+        APPROVAL = "approval", "approval: cancelled items wait (cancellation_waiting) for confirmation"
+
     name = models.CharField(max_length=128)
     code = models.SlugField(max_length=64, unique=True)
     is_active = models.BooleanField(default=True)
@@ -33,6 +37,12 @@ class Channel(Timestamped):
     )
     strict_fields = models.BooleanField(
         default=False, help_text="Refuse unknown request fields (unknown_field) instead of ignoring them."
+    )
+    cancellation_mode = models.CharField(
+        max_length=16,
+        choices=CancellationMode.choices,
+        default=CancellationMode.IMMEDIATE,
+        help_text="What the cancel endpoint does to the items it cancels.",
     )
 
     class Meta:

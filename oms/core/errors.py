@@ -34,6 +34,24 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     INTERNAL_ERROR = "internal_error"
+    IN_USE = "in_use"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IDEMPOTENCY_KEY_IN_USE = "idempotency_key_in_use"
+    INVALID_TRANSITION = "invalid_transition"
+    ALREADY_CANCELLED = "already_cancelled"
+    CANCELLATION_PENDING = "cancellation_pending"
+
+
+def printable(text: str) -> str:
+    """`text` itself when it can be written as UTF-8; otherwise its lone surrogates as `\\udxxx`
+    escapes, so that a client's broken text quoted back in an answer cannot break the answer."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +61,11 @@ class Problem:
     path: str
     code: ErrorCode
     message: str
+
+    def __post_init__(self) -> None:
+        # Paths and messages may quote the client's own keys and values.
+        object.__setattr__(self, "path", printable(self.path))
+        object.__setattr__(self, "message", printable(self.message))
 
     def as_dict(self) -> dict[str, str]:
         return {"path": self.path, "code": str(self.code), "message": self.message}

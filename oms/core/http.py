@@ -30,7 +30,7 @@ def read_json(request: HttpRequest, *, max_bytes: int | None = None) -> Any:
                 f'Send the body as application/json, not "{content_type or "nothing"}".',
             )
         )
-    body = request.body if max_bytes is None else _read_at_most(request, max_bytes)
+    body = read_body(request, max_bytes=max_bytes)
     try:
         return json.loads(body or b"", parse_constant=_reject_constant)
     except (ValueError, RecursionError) as error:
@@ -39,12 +39,16 @@ def read_json(request: HttpRequest, *, max_bytes: int | None = None) -> Any:
         ) from None
 
 
-def _read_at_most(request: HttpRequest, max_bytes: int) -> bytes:
-    # Bypasses request.body (capped by DATA_UPLOAD_MAX_MEMORY_SIZE) with a cap of the endpoint's own.
+def read_body(request: HttpRequest, *, max_bytes: int | None = None) -> bytes:
+    """The raw body, capped by DATA_UPLOAD_MAX_MEMORY_SIZE or by the endpoint's own `max_bytes`
+    (413 past it). Kept on the request as `request.body` is, so later readers get the same bytes."""
+    if max_bytes is None or hasattr(request, "_body"):
+        return request.body
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
     body = request.read(max_bytes + 1) if declared <= max_bytes else b""
     if declared > max_bytes or len(body) > max_bytes:
         raise RequestDataTooBig(f"The request body is larger than {max_bytes} bytes.")
+    request._body = body
     return body
 
 
@@ -54,6 +58,30 @@ def _reject_constant(name: str) -> Any:
 
 def json_response(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
     return HttpResponse(dumps(data), status=status, content_type=JSON, headers=headers)
+
+
+# Keep the Warning header well below the header size limits of proxies and HTTP clients (8 KiB).
+WARNING_HEADER_MAX_CHARS = 2000
+
+
+def warning_header(texts: list[str]) -> str:
+    """A `Warning` header value (RFC 9111 code 299) naming each text, ASCII-only and bounded:
+    texts quote client-sent keys, which may hold quotes, newlines or any Unicode character."""
+    values: list[str] = []
+    length = 0
+    for index, text in enumerate(texts):
+        value = f'299 oms "{_quoted(text[:300])}"'
+        if length + len(value) > WARNING_HEADER_MAX_CHARS and values:
+            values.append(f'299 oms "{len(texts) - index} more warnings; see the log"')
+            break
+        values.append(value)
+        length += len(value) + 2
+    return ", ".join(values)
+
+
+def _quoted(text: str) -> str:
+    # JSON's string escapes are ASCII and valid inside an HTTP quoted-string.
+    return json.dumps(text)[1:-1].replace("\x7f", "\\u007f")
 
 
 def error_response(

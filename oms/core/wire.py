@@ -1,21 +1,41 @@
-"""Wire types shared by every schema: how ids, money, rates, datetimes, URLs, IPs and free-form
-JSON objects are read from requests, and how Pydantic's errors become `Problem`s."""
+"""Wire types shared by every schema: how ids, money, rates, datetimes, URLs, IPs, text and
+free-form JSON objects are read from requests, and how Pydantic's errors become `Problem`s.
+
+Every type refuses what the databases cannot store (a NUL character, a datetime past the end of
+the calendar once converted to UTC, a non-finite number in a JSON object), so that bad input is a
+400 naming the field, never a 500 from the database.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import json
-from datetime import datetime
+import math
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from django.utils import timezone
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from oms.core.errors import ErrorCode, Problem
+from oms.core.errors import ErrorCode, Problem, printable
+
+MAX_MONEY = Decimal("9999999999.99")  # 12 digits, 2 of them decimals: the money columns' precision
+MAX_ID = 2**63 - 1
+# Datetimes outside this window are refused: nobody places an order in 1850, and the ends of the
+# calendar overflow when converted to UTC.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A client's value quoted in a message: shortened, and safe to write as UTF-8."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return printable(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _reject_bool(value: Any) -> Any:
@@ -28,77 +48,167 @@ def _reject_bool(value: Any) -> Any:
 def _require_string(value: Any) -> Any:
     # Pydantic would read a bare number as a Unix timestamp; dates must be ISO 8601 strings.
     if not isinstance(value, str):
-        raise PydanticCustomError("invalid_type", "Expected an ISO 8601 string.")
+        raise PydanticCustomError("invalid_type", "Expected an ISO 8601 datetime string.")
     return value
 
 
-def _aware(value: datetime) -> datetime:
+def _storable(value: str) -> str:
+    # PostgreSQL text and jsonb refuse NUL; a lone surrogate (JSON "\\ud800") cannot be encoded.
+    if "\x00" in value:
+        raise PydanticCustomError("invalid_format", "Text may not contain the NUL character (\\u0000).")
+    if printable(value) is not value:
+        raise PydanticCustomError("invalid_format", "Text must be valid Unicode (a lone surrogate was sent).")
+    return value
+
+
+def _aware_in_range(value: datetime) -> datetime:
     # A datetime without an offset is read in the TIME_ZONE setting (UTC by default).
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    try:
+        in_range = EARLIEST <= value.astimezone(UTC) < LATEST
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise PydanticCustomError("out_of_range", "Expected a datetime from 1900-01-01 to 9998-12-31 (UTC).")
+    return value
+
+
+_url_validator = URLValidator(schemes=["http", "https"])
 
 
 def _http_url(value: str) -> str:
     if value:
-        parts = urlsplit(value)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise PydanticCustomError("invalid_format", "Expected an http or https URL.")
+        try:
+            _url_validator(value)
+        except DjangoValidationError:
+            raise PydanticCustomError("invalid_format", "Expected an http or https URL.") from None
     return value
 
 
 def _ip_address(value: str) -> str:
     try:
-        return str(ipaddress.ip_address(value))
+        address = ipaddress.ip_address(value)
     except ValueError:
-        raise PydanticCustomError("invalid_format", "Expected an IPv4 or IPv6 address.") from None
+        address = None
+    # A zone (fe80::1%eth0) means nothing outside the client's host, and no inet column takes it.
+    if address is None or getattr(address, "scope_id", None):
+        raise PydanticCustomError("invalid_format", "Expected an IPv4 or IPv6 address.")
+    return str(address)
+
+
+def _bin_number(value: str) -> str:
+    if value and not (value.isascii() and value.isdigit() and 6 <= len(value) <= 8):
+        raise PydanticCustomError("invalid_format", "Expected the card's first 6 to 8 digits.")
+    return value
 
 
 def _bounded_json(value: dict) -> dict:
-    if _depth(value) > settings.OMS_MAX_JSON_DEPTH:
-        raise PydanticCustomError(
-            "too_large",
-            "JSON object nested deeper than {limit} levels.",
-            {"limit": settings.OMS_MAX_JSON_DEPTH},
-        )
-    if len(json.dumps(value, default=str)) > settings.OMS_MAX_JSON_BYTES:
+    _check_json(value, level=1)
+    # Checked after _check_json: the text is now known to encode.
+    if len(json.dumps(value, ensure_ascii=False).encode()) > settings.OMS_MAX_JSON_BYTES:
         raise PydanticCustomError(
             "too_large", "JSON object larger than {limit} bytes.", {"limit": settings.OMS_MAX_JSON_BYTES}
         )
     return value
 
 
-def _depth(value: Any, level: int = 1) -> int:
-    if level > settings.OMS_MAX_JSON_DEPTH:
-        return level  # deep enough to refuse; stop walking
-    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    return max((_depth(child, level + 1) for child in children), default=level)
+def _check_json(value: Any, level: int) -> None:
+    """Refuse what PostgreSQL's jsonb (and SQLite's JSON1) cannot hold, and nesting past the limit."""
+    if isinstance(value, dict | list):
+        if level > settings.OMS_MAX_JSON_DEPTH:
+            raise PydanticCustomError(
+                "too_large",
+                "JSON object nested deeper than {limit} levels.",
+                {"limit": settings.OMS_MAX_JSON_DEPTH},
+            )
+        for key, child in value.items() if isinstance(value, dict) else enumerate(value):
+            if isinstance(key, str):
+                _storable(key)
+            _check_json(child, level + 1)
+    elif isinstance(value, str):
+        _storable(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError("out_of_range", "Numbers in a JSON object must be finite.")
 
 
-_NUMBER_SCHEMA = WithJsonSchema({"type": "number"})
-_STRING_NUMBER_SCHEMA = WithJsonSchema(
-    {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}]}
+_MONEY_SCHEMA = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "number", "minimum": 0, "maximum": float(MAX_MONEY)},
+            {"type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$"},
+        ],
+        "description": "Money: at least 0, at most 9999999999.99, at most 2 decimal places; "
+        "a JSON number or a numeric string.",
+    }
+)
+_RATE_SCHEMA = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "number", "minimum": 0, "maximum": 100},
+            {"type": "string", "pattern": r"^\d{1,3}(\.\d{1,2})?$"},
+        ],
+        "description": "A percentage from 0 to 100, at most 2 decimal places.",
+    }
 )
 
-Id = Annotated[int, BeforeValidator(_reject_bool), Field(ge=1, le=2**63 - 1)]
-Count = Annotated[int, BeforeValidator(_reject_bool), Field(ge=1, le=1_000_000)]
+
+def integer(minimum: int, maximum: int) -> Any:
+    """A JSON integer (or a string of digits) from `minimum` to `maximum`; never a boolean."""
+    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(_reject_bool)]
+
+
+Id = integer(1, MAX_ID)
+Count = integer(1, 1_000_000)
 Money = Annotated[
-    Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False), _STRING_NUMBER_SCHEMA
+    Decimal,
+    Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False),
+    BeforeValidator(_reject_bool),
+    _MONEY_SCHEMA,
 ]
 Rate = Annotated[
-    Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2, allow_inf_nan=False), _STRING_NUMBER_SCHEMA
+    Decimal,
+    Field(ge=0, le=100, max_digits=5, decimal_places=2, allow_inf_nan=False),
+    BeforeValidator(_reject_bool),
+    _RATE_SCHEMA,
 ]
 WireDateTime = Annotated[
     datetime,
     BeforeValidator(_require_string),
-    AfterValidator(_aware),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
+    AfterValidator(_aware_in_range),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "ISO 8601; without an offset it is read as UTC.",
+        }
+    ),
 ]
-HttpUrlStr = Annotated[str, Field(max_length=1024), AfterValidator(_http_url)]
-IpAddressStr = Annotated[str, Field(max_length=45), AfterValidator(_ip_address)]
+HttpUrlStr = Annotated[
+    str,
+    Field(max_length=1024),
+    AfterValidator(_storable),
+    AfterValidator(_http_url),
+    WithJsonSchema({"type": "string", "maxLength": 1024, "description": "An http or https URL (or empty)."}),
+]
+IpAddressStr = Annotated[
+    str,
+    Field(max_length=45),
+    AfterValidator(_ip_address),
+    WithJsonSchema({"type": "string", "maxLength": 45, "description": "An IPv4 or IPv6 address."}),
+]
+BinNumber = Annotated[
+    str,
+    Field(max_length=8),
+    AfterValidator(_bin_number),
+    WithJsonSchema({"type": "string", "pattern": r"^(\d{6,8})?$", "description": "6 to 8 digits."}),
+]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_bounded_json)]
 
 
-def text(max_length: int) -> Any:
-    return Annotated[str, Field(max_length=max_length)]
+def text(max_length: int, min_length: int = 0) -> Any:
+    """A stored string of at most `max_length` characters."""
+    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_storable)]
 
 
 # Pydantic error types -> our codes. Custom errors raised above already use our codes as types.
@@ -116,7 +226,9 @@ _CODES: dict[str, ErrorCode] = {
     "decimal_max_places": ErrorCode.OUT_OF_RANGE,
     "decimal_whole_digits": ErrorCode.OUT_OF_RANGE,
     "finite_number": ErrorCode.OUT_OF_RANGE,
-    "int_from_float": ErrorCode.INVALID_TYPE,
+    "int_parsing_size": ErrorCode.OUT_OF_RANGE,
+    "decimal_parsing": ErrorCode.INVALID_FORMAT,
+    "string_unicode": ErrorCode.INVALID_FORMAT,
     "enum": ErrorCode.INVALID_CHOICE,
     "literal_error": ErrorCode.INVALID_CHOICE,
     "extra_forbidden": ErrorCode.UNKNOWN_FIELD,
@@ -130,14 +242,60 @@ _CODES: dict[str, ErrorCode] = {
     "value_error": ErrorCode.INVALID,
 }
 
+# Pydantic messages that name Python types are replaced by ones a JSON client understands.
+_MESSAGES: dict[str, str] = {
+    "missing": "This field is required.",
+    "model_type": "Expected a JSON object.",
+    "model_attributes_type": "Expected a JSON object.",
+    "dict_type": "Expected a JSON object.",
+    "list_type": "Expected a JSON array.",
+    "string_type": "Expected a string.",
+    "int_type": "Expected an integer.",
+    "int_parsing": "Expected an integer.",
+    "int_from_float": "Expected an integer, got a number with a fraction.",
+    "decimal_type": "Expected a number or a numeric string.",
+    "decimal_parsing": "Expected a number or a numeric string.",
+    "bool_type": "Expected true or false.",
+    "bool_parsing": "Expected true or false.",
+    "string_unicode": "Text must be valid Unicode (a lone surrogate was sent).",
+    "date_type": "Expected an ISO 8601 date string (YYYY-MM-DD).",
+    "too_short": "Expected at least {min_length} item(s).",
+    "too_long": "Expected at most {max_length} items.",
+    "string_too_short": "Expected at least {min_length} character(s).",
+    "string_too_long": "Expected at most {max_length} characters.",
+    "greater_than_equal": "Expected at least {ge}.",
+    "less_than_equal": "Expected at most {le}.",
+    "decimal_max_places": "Expected at most {decimal_places} decimal places.",
+    "decimal_max_digits": "Expected at most {max_digits} digits in all.",
+    "decimal_whole_digits": "Expected at most {whole_digits} digits before the decimal point.",
+    "finite_number": "Expected a finite number.",
+    "datetime_parsing": "Expected an ISO 8601 datetime: {error}.",
+    "datetime_from_date_parsing": "Expected an ISO 8601 datetime: {error}.",
+    "date_parsing": "Expected an ISO 8601 date (YYYY-MM-DD): {error}.",
+    "date_from_datetime_parsing": "Expected an ISO 8601 date (YYYY-MM-DD): {error}.",
+    "date_from_datetime_inexact": "Expected a date without a time (YYYY-MM-DD).",
+}
+
 
 def problems_from(error: ValidationError, prefix: str = "") -> list[Problem]:
     """Every error of a Pydantic validation, as Problems with wire paths (`order_item.2.price`)."""
     problems = []
-    for item in error.errors(include_url=False):
+    for item in error.errors(include_url=False, include_input=False):
         path = ".".join(str(part) for part in item["loc"] if not _is_union_tag(part))
-        problems.append(Problem(f"{prefix}{path}", code_for(item["type"]), item["msg"]))
+        message = message_for(item)
+        problems.append(Problem(f"{prefix}{path}", code_for(item["type"]), message))
     return problems
+
+
+def message_for(item: Any) -> str:
+    """A client-friendly message for one of Pydantic's error dicts."""
+    template = _MESSAGES.get(item.get("type", ""))
+    if template is None:
+        return item.get("msg", "Invalid.")
+    try:
+        return template.format(**item.get("ctx", {}))
+    except (KeyError, IndexError, ValueError):
+        return item.get("msg", "Invalid.")
 
 
 def _is_union_tag(part: Any) -> bool:
@@ -152,3 +310,22 @@ def code_for(error_type: str) -> ErrorCode:
     if error_type in _CODES:
         return _CODES[error_type]
     return ErrorCode.INVALID_TYPE
+
+
+class ProblemOut(BaseModel):
+    path: str = Field(
+        description="Wire path of the field, zero-based item indexes; empty for the whole request."
+    )
+    code: ErrorCode
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """The one body of every 4xx answer (and of a 500)."""
+
+    detail: str = Field(description="One line for people: the problem, or how many there are.")
+    errors: list[ProblemOut]
+
+
+class ConflictOut(ErrorOut):
+    existing_id: int | None = Field(default=None, description="The stored order with the same number.")

@@ -1,7 +1,9 @@
 """Orders and their items: every field of Omnitron's SalesChannelCreateOrder page, stored as sent."""
 
+from django.conf import settings
 from django.db import models
 
+from oms.access.models import ApiKey
 from oms.catalog.models import Datasource, PriceList, Product, StockList
 from oms.channels.models import (
     CargoCompany,
@@ -89,6 +91,8 @@ class Order(models.Model):
             models.Index(fields=["channel", "created_date", "id"], name="order_channel_created_idx"),
             models.Index(fields=["channel", "status", "id"], name="order_channel_status_idx"),
             models.Index(fields=["customer", "id"], name="order_customer_idx"),
+            # The list's default sort (newest first) and its id cursor, per channel.
+            models.Index(fields=["channel", "id"], name="order_channel_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -166,3 +170,71 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"item {self.pk} of order {self.order_id}"
+
+
+class CancellationReason(models.Model):
+    """Why items are cancelled (before shipping) or refunded (after delivery); shared by all
+    channels, managed in the admin. The cancel endpoint requires one per cancelled item."""
+
+    class CancellationType(models.TextChoices):
+        CANCEL = "cancel"
+        REFUND = "refund"
+
+    reason = models.CharField(max_length=255)
+    code = models.SlugField(max_length=64, unique=True, help_text="Stable name for integrations.")
+    cancellation_type = models.CharField(
+        max_length=8, choices=CancellationType.choices, default=CancellationType.CANCEL
+    )
+    is_active = models.BooleanField(default=True, help_text="Inactive reasons are refused by the API.")
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    created_date = models.DateTimeField(auto_now_add=True)
+    modified_date = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.cancellation_type})"
+
+
+class OrderHistory(models.Model):
+    """One change to an order, appended in the transaction that made it and never edited: an
+    item's status or cancel status, a cancellation with its reason, other item fields, and the
+    order status that follows from its items. Who made it is kept as a name too, so the entry
+    survives the key or user being deleted."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", "item status"
+        CANCELLATION = "cancellation", "item cancelled or cancellation requested"
+        CANCEL_STATUS = "cancel_status", "item cancel status"
+        UPDATE = "update", "item fields"
+        ORDER_STATUS = "order_status", "order status"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
+    item = models.ForeignKey(
+        OrderItem, on_delete=models.CASCADE, null=True, blank=True, related_name="history"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    from_value = models.CharField(max_length=32, blank=True)
+    to_value = models.CharField(max_length=32, blank=True)
+    reason = models.ForeignKey(
+        CancellationReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True, help_text="Why, in words.")
+    # Other fields changed: {"tracking_number": {"from": "", "to": "TR1"}}.
+    changes = models.JSONField(default=dict, blank=True)
+    api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor = models.CharField(max_length=150, help_text="The key's or user's name at the time.")
+    created_date = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "order history entry"
+        verbose_name_plural = "order history"
+        indexes = [models.Index(fields=["order", "id"], name="orderhistory_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of order {self.order_id}: {self.from_value} -> {self.to_value}"

@@ -1,20 +1,53 @@
-"""The wire contract of SalesChannelCreateOrder: what a request may carry, field by field.
+"""The wire contract of SalesChannelCreateOrder: what a request may carry and what the answer
+holds, field by field.
 
 Shape, types, lengths, enums and arithmetic that needs no database live here; everything that
-needs the database (references, channel visibility, duplicates) lives in the services.
+needs the database (references, channel visibility, duplicates) lives in the services. Every
+field is optional unless written without a default; the README lists the defaults.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from oms.core.wire import Count, HttpUrlStr, Id, IpAddressStr, JsonObject, Money, Rate, WireDateTime, text
-from oms.orders.enums import CURRENCIES, ORDER_STATUS_INPUTS, CancelStatus, ClientType, DeliveryType
+from oms.core.wire import (
+    MAX_MONEY,
+    BinNumber,
+    Count,
+    HttpUrlStr,
+    Id,
+    IpAddressStr,
+    JsonObject,
+    Money,
+    Rate,
+    WireDateTime,
+    integer,
+    shown,
+    text,
+)
+from oms.orders.enums import (
+    CURRENCIES,
+    ORDER_STATUS_CODES,
+    ORDER_STATUS_INPUTS,
+    CancelStatus,
+    ClientType,
+    DeliveryType,
+)
+
+STATUS_VALUES = list(ORDER_STATUS_INPUTS)  # names, codes as strings, and "canceled"
 
 
 def _order_status(value: Any) -> Any:
@@ -27,7 +60,7 @@ def _order_status(value: Any) -> Any:
         raise PydanticCustomError(
             "invalid_choice",
             '"{value}" is not a valid order status; expected one of: {choices}.',
-            {"value": value, "choices": ", ".join(dict.fromkeys(ORDER_STATUS_INPUTS))},
+            {"value": shown(value), "choices": ", ".join(STATUS_VALUES)},
         )
     return status
 
@@ -40,7 +73,7 @@ def _currency(value: Any) -> Any:
         raise PydanticCustomError(
             "invalid_choice",
             '"{value}" is not an ISO 4217 currency code (e.g. try, usd, eur).',
-            {"value": value},
+            {"value": shown(value)},
         )
     return code
 
@@ -54,21 +87,48 @@ def _choice(enum: type) -> Any:
         raise PydanticCustomError(
             "invalid_choice",
             '"{value}" is not a valid choice; expected one of: {choices}.',
-            {"value": value, "choices": ", ".join(values)},
+            {"value": shown(value), "choices": ", ".join(values)},
         )
 
     return BeforeValidator(check)
 
 
+def _choice_schema(enum: type) -> WithJsonSchema:
+    return WithJsonSchema({"anyOf": [{"type": "string", "enum": [m.value for m in enum]}, {"type": "null"}]})
+
+
 OrderStatusIn = Annotated[
-    str, BeforeValidator(_order_status), Field(json_schema_extra={"examples": ["approved", "400"]})
+    str,
+    BeforeValidator(_order_status),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": STATUS_VALUES,
+            "description": "An Omnitron order status: its name or its code as a string "
+            '("400"); case-insensitive, "canceled" is read as "cancelled".',
+        }
+    ),
 ]
-CurrencyIn = Annotated[str, BeforeValidator(_currency), Field(examples=["try"])]
-WireDate = Annotated[date, BeforeValidator(lambda v: v if isinstance(v, str) else _not_a_date())]
+CurrencyIn = Annotated[
+    str,
+    BeforeValidator(_currency),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": sorted(CURRENCIES),
+            "description": "ISO 4217 code in any case (TRY, try); stored and answered lower-case.",
+        }
+    ),
+]
 
 
-def _not_a_date() -> None:
-    raise PydanticCustomError("invalid_type", "Expected an ISO 8601 date string (YYYY-MM-DD).")
+def _date_string(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("invalid_type", "Expected an ISO 8601 date string (YYYY-MM-DD).")
+    return value
+
+
+WireDate = Annotated[date, BeforeValidator(_date_string)]
 
 
 class WireModel(BaseModel):
@@ -82,7 +142,7 @@ class DeliveryRangeIn(WireModel):
 
 
 class OrderIn(WireModel):
-    number: Annotated[str, Field(min_length=1, max_length=128)]
+    number: text(128, min_length=1)
     channel: Id | None = None
     status: OrderStatusIn
     date_placed: WireDateTime
@@ -96,10 +156,11 @@ class OrderIn(WireModel):
     extra_field: JsonObject | None = None
     payment_option: Id | None = None
     payment_option_slug: text(64) | None = None
-    bin_number: Annotated[str, Field(pattern=r"^(\d{6,8})?$")] | None = None
-    installment: Id | None = None
-    installment_count: Annotated[Count, Field(le=120)] | None = None
-    delivery_type: Annotated[str | None, _choice(DeliveryType)] = None
+    bin_number: BinNumber | None = None
+    # Omnitron's installment id, kept as sent (a 32-bit column).
+    installment: integer(1, 2**31 - 1) | None = None
+    installment_count: integer(1, 120) | None = None
+    delivery_type: Annotated[str | None, _choice(DeliveryType), _choice_schema(DeliveryType)] = None
     installment_interest_amount: Money | None = None
     cargo_company: Id | None = None
     invoice_number: text(64) | None = None
@@ -119,7 +180,7 @@ class OrderIn(WireModel):
     has_gift_box: bool | None = None
     gift_box_note: text(2000) | None = None
     external_status: Id | None = None
-    client_type: Annotated[str | None, _choice(ClientType)] = None
+    client_type: Annotated[str | None, _choice(ClientType), _choice_schema(ClientType)] = None
     language_code: text(16) | None = None
     notes: text(5000) | None = None
     delivery_range: DeliveryRangeIn | None = None
@@ -136,11 +197,12 @@ class OrderIn(WireModel):
 class OrderItemIn(WireModel):
     product: Id
     price: Money
-    status: OrderStatusIn | None = None
+    status: Annotated[OrderStatusIn | None, Field(description="Default: approved.")] = None
     price_currency: CurrencyIn | None = None
     quantity: Count | None = None
     unit_price: Money | None = None
-    total_price: Money | None = None
+    # Validated even when absent: the default, price x quantity, must fit the money columns.
+    total_price: Money | None = Field(default=None, validate_default=True)
     tax_rate: Rate | None = None
     tax_amount: Money | None = None
     extra_field: JsonObject | None = None
@@ -150,7 +212,7 @@ class OrderItemIn(WireModel):
     shipment_code: text(256) | None = None
     attributes: JsonObject | None = None
     attributes_kwargs: JsonObject | None = None
-    cancel_status: Annotated[str | None, _choice(CancelStatus)] = None
+    cancel_status: Annotated[str | None, _choice(CancelStatus), _choice_schema(CancelStatus)] = None
     installment_interest_amount: Money | None = None
     is_tradable: bool | None = None
     datasource: Id | None = None
@@ -159,7 +221,7 @@ class OrderItemIn(WireModel):
     cancellation_reconciliation: Id | None = None
     reconciliation: Id | None = None
     forced_refund: bool | None = None
-    original_stock: Annotated[int, Field(ge=-(2**31), le=2**31 - 1)] | None = None
+    original_stock: integer(-(2**31), 2**31 - 1) | None = None
     shipping_option_group: Id | None = None
     discount_amount: Money | None = None
     retail_price: Money | None = None
@@ -171,11 +233,16 @@ class OrderItemIn(WireModel):
     tracking_number: text(256) | None = None
     delivered_date: WireDateTime | None = None
 
-    @field_validator("original_stock", mode="before")
+    @field_validator("total_price")
     @classmethod
-    def _no_bool(cls, value: Any) -> Any:
-        if isinstance(value, bool):
-            raise PydanticCustomError("invalid_type", "Expected a number, got a boolean.")
+    def _default_total_fits(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        price, quantity = info.data.get("price"), info.data.get("quantity")
+        if value is None and price is not None and price * (quantity or 1) > MAX_MONEY:
+            raise PydanticCustomError(
+                "out_of_range",
+                "total_price defaults to price x quantity ({total}), more than the largest amount, {max}.",
+                {"total": str(price * (quantity or 1)), "max": str(MAX_MONEY)},
+            )
         return value
 
     @property
@@ -187,25 +254,145 @@ class OrderItemIn(WireModel):
         return self.total_price if self.total_price is not None else self.price * self.effective_quantity
 
 
+# The demo data's ids (`oms demo`): shown in the docs, and sent by schemathesis's examples phase.
+EXAMPLE_REQUEST = {
+    "order": {
+        "number": "EXAMPLE-1",
+        "channel": 1,
+        "status": "approved",
+        "date_placed": "2025-01-01T10:00:00Z",
+        "customer": 1,
+        "shipping_address": 1,
+        "billing_address": 1,
+        "currency": "try",
+        "amount": "110.00",
+        "shipping_amount": "10.00",
+        "shipping_tax_rate": "10.00",
+        "payment_option": 1,
+        "payment_option_slug": "credit_card",
+        "cargo_company": 1,
+        "remote_addr": "203.0.113.7",
+        "delivery_range": {"start": "2025-01-03T09:00:00Z", "end": "2025-01-03T18:00:00Z"},
+        "extra_field": {"marketplace_order_id": "MP-1"},
+    },
+    "order_item": [{"product": 1, "price": "100.00", "price_list": 1, "stock_list": 1}],
+}
+
+
 class OrderCreateIn(WireModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_REQUEST]})
+
     order: OrderIn
-    order_item: Annotated[list[OrderItemIn], Field(min_length=1)]
+    order_item: Annotated[
+        list[OrderItemIn],
+        Field(min_length=1, description="At most OMS_MAX_ITEMS_PER_ORDER (500) items."),
+    ]
+
+
+# --- The answer -----------------------------------------------------------------------------
+# Documentation only: the view writes `presenters.order_to_wire` itself (no second validation);
+# a test keeps the two in step.
+MoneyOut = Annotated[Decimal, WithJsonSchema({"type": "number", "minimum": 0})]
+DateTimeOut = Annotated[datetime, WithJsonSchema({"type": "string", "format": "date-time"})]
+StatusOut = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [*ORDER_STATUS_CODES, *ORDER_STATUS_CODES.values()],
+            "description": "The status name, or its code when the channel answers codes.",
+        }
+    ),
+]
+
+
+def _nullable_choice(enum: type) -> Any:
+    return Annotated[str | None, _choice_schema(enum)]
+
+
+class DeliveryRangeOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: DateTimeOut | None
+    end: DateTimeOut | None
+
+
+class OrderOut(BaseModel):
+    """The order as create_orders answers it: the page's response fields plus `pk`, `id` and
+    `totals_mismatch`. Money is a JSON number with two decimals."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pk: int
+    id: int
+    number: str
+    channel: int
+    status: StatusOut
+    date_placed: DateTimeOut
+    customer: int
+    shipping_address: int
+    billing_address: int
+    currency: str
+    amount: MoneyOut
+    shipping_amount: MoneyOut
+    shipping_tax_rate: MoneyOut
+    extra_field: dict[str, Any]
+    payment_option: int | None
+    payment_option_slug: str
+    bin_number: str
+    installment: int | None
+    installment_count: int
+    delivery_type: _nullable_choice(DeliveryType)
+    installment_interest_amount: MoneyOut
+    cargo_company: int | None
+    invoice_number: str
+    invoice_date: DateTimeOut | None
+    e_archive_url: str
+    refund_amount: MoneyOut
+    discount_refund_amount: MoneyOut
+    shipping_refund_amount: MoneyOut
+    discount_amount: MoneyOut
+    is_send: bool
+    net_shipping_amount: MoneyOut
+    shipping_interest_amount: MoneyOut
+    tracking_number: str
+    carrier_shipping_code: str
+    remote_addr: str | None
+    fundstransfertransaction_set: list[int]
+    has_gift_box: bool
+    gift_box_note: str
+    external_status: int | None
+    client_type: Annotated[str, WithJsonSchema({"type": "string", "enum": [m.value for m in ClientType]})]
+    language_code: str
+    notes: str
+    delivery_range: DeliveryRangeOut
+    shipping_option_slug: str
+    segment: str
+    modified_date: DateTimeOut
+    checkout_provider_id: int | None
+    created_date: DateTimeOut
+    cancellation_info: dict[str, Any]
+    shipping_company: str | None = Field(description="The cargo company's code.")
+    cancel_status: _nullable_choice(CancelStatus) = Field(
+        description="The least advanced cancel status among the items."
+    )
+    defined_tracking_url: str
+    installment_free: bool = Field(description="True when no installment interest was charged.")
+    first_refund_strategy: str | None = Field(description="From the payment option.")
+    totals_mismatch: bool = Field(
+        description="The amounts did not add up and the channel's totals_check is warn."
+    )
 
 
 # Fields a client may send back from an answer: accepted and ignored, never "unknown".
-READ_ONLY_ORDER_FIELDS = frozenset(
-    {
-        "pk",
-        "id",
-        "shipping_company",
-        "cancel_status",
-        "installment_free",
-        "first_refund_strategy",
-        "orderitem_set",
-        "totals_mismatch",
-        "totals_computed",
-    }
+READ_ONLY_ORDER_FIELDS = (frozenset(OrderOut.model_fields) - frozenset(OrderIn.model_fields)) | {
+    "orderitem_set",
+    "totals_computed",
+}
+# An item as the order item endpoints answer it (presenters.item_to_wire) carries these too.
+READ_ONLY_ITEM_FIELDS = frozenset(
+    {"pk", "id", "order", "invoice_number", "invoice_date", "created_date", "modified_date"}
 )
-READ_ONLY_ITEM_FIELDS = frozenset({"pk", "id", "order"})
 ORDER_FIELDS = frozenset(OrderIn.model_fields) | READ_ONLY_ORDER_FIELDS
 ITEM_FIELDS = frozenset(OrderItemIn.model_fields) | READ_ONLY_ITEM_FIELDS
+DELIVERY_RANGE_FIELDS = frozenset(DeliveryRangeIn.model_fields)

@@ -12,6 +12,7 @@ from oms.access.services import get_channel_for
 from oms.core.errors import ErrorCode, Problem, ValidationFailed
 from oms.core.http import json_response, read_json
 from oms.core.wire import problems_from
+from oms.idempotency.http import idempotent
 from oms.orders.api.router import router
 from oms.orders.presenters import order_to_wire
 from oms.orders.services.bulk import BulkOutcome, ErrorPolicy, create_orders_bulk
@@ -28,6 +29,7 @@ class BulkCreateIn(BaseModel):
     summary="Create many orders in one call, with one result per order",
     response={200: dict},
 )
+@idempotent(max_body_setting="OMS_MAX_BULK_BODY_BYTES")
 def create_orders_bulk_view(request: HttpRequest, channel_id: int) -> HttpResponse:
     channel = get_channel_for(principal=request.auth, channel_id=channel_id)
     data = parse_bulk_request(read_json(request, max_bytes=settings.OMS_MAX_BULK_BODY_BYTES))

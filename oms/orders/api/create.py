@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from oms.access.services import get_channel_for
-from oms.core.http import json_response, read_json
-from oms.core.openapi import json_body
+from oms.core.http import json_response, read_json, warning_header
+from oms.core.openapi import ERROR_RESPONSES, REPLAYED_HEADER, WARNING_HEADER, json_body, response_headers
+from oms.idempotency.http import idempotent
 from oms.orders.api.router import router
 from oms.orders.presenters import order_to_wire
-from oms.orders.schemas import OrderCreateIn
+from oms.orders.schemas import OrderCreateIn, OrderOut
 from oms.orders.services import create_order
 
 
@@ -17,9 +18,12 @@ from oms.orders.services import create_order
     "/channel/{channel_id}/create_orders/",
     url_name="create_orders",
     summary="SalesChannelCreateOrder: create an order with its items",
-    response={201: dict, 200: dict},
-    openapi_extra=json_body(OrderCreateIn, "The order and its items, as Omnitron's page documents them."),
+    # Documentation only: the view answers an HttpResponse, which ninja does not validate again.
+    response={201: OrderOut, 200: OrderOut, **ERROR_RESPONSES},
+    openapi_extra=json_body(OrderCreateIn, "The order and its items, as Omnitron's page documents them.")
+    | response_headers(WARNING_HEADER | REPLAYED_HEADER, 201, 200),
 )
+@idempotent
 def create_orders(request: HttpRequest, channel_id: int) -> HttpResponse:
     channel = get_channel_for(principal=request.auth, channel_id=channel_id)
     result = create_order(channel=channel, payload=read_json(request))
@@ -28,5 +32,5 @@ def create_orders(request: HttpRequest, channel_id: int) -> HttpResponse:
     )
     headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
     if result.warnings:
-        headers["Warning"] = ", ".join(f'299 oms "{w}"' for w in result.warnings)
+        headers["Warning"] = warning_header(result.warnings)
     return json_response(body, status=200 if result.replayed else 201, headers=headers)

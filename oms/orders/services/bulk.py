@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from oms.channels.models import Channel
 from oms.core.errors import Conflict, ErrorCode, Problem, ValidationFailed
 from oms.orders.models import Order, OrderItem
-from oms.orders.services.create import OrderCreated, PreparedOrder, _write, prepare_order
+from oms.orders.services.create import OrderCreated, PreparedOrder, prepare_order, write_order
 from oms.orders.services.parse import parse_order_request
 from oms.orders.services.references import resolve_references, resolve_references_many
 
@@ -219,7 +219,7 @@ def _reset(ready: PreparedOrder) -> None:
 
 def _settle_one(channel: Channel, result: BulkResult, ready: PreparedOrder, payload: Any) -> None:
     try:
-        created = _write(
+        created = write_order(
             ready.order,
             ready.items,
             ready.transfers,

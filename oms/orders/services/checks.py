@@ -17,6 +17,8 @@ from oms.orders.services.references import Resolved
 
 
 def cross_field_problems(*, channel: Channel, data: OrderCreateIn, resolved: Resolved) -> list[Problem]:
+    """Rules between fields of a request the schema accepted; a reference that did not resolve is
+    skipped here (it is already reported as not_found or not_in_channel)."""
     order = data.order
     problems = []
     if order.channel is not None and order.channel != channel.pk:
@@ -36,10 +38,13 @@ def cross_field_problems(*, channel: Channel, data: OrderCreateIn, resolved: Res
                 f'Payment option {option.pk} has slug "{option.slug}", not "{order.payment_option_slug}".',
             )
         )
+    customer = resolved.customers.get(order.customer)
+    customer_usable = customer is not None and customer.channel_id == channel.pk
     for field in ("shipping_address", "billing_address"):
         address = resolved.addresses.get(getattr(order, field))
         if (
-            address is not None
+            customer_usable
+            and address is not None
             and address.customer.channel_id == channel.pk
             and address.customer_id != order.customer
         ):
@@ -66,13 +71,13 @@ def cross_field_problems(*, channel: Channel, data: OrderCreateIn, resolved: Res
                 "order.delivery_range.end", ErrorCode.OUT_OF_RANGE, "delivery_range.end is before its start."
             )
         )
-    latest = timezone.now() + timedelta(seconds=settings.OMS_DATE_PLACED_MAX_SKEW_SECONDS)
-    if order.date_placed > latest:
+    skew = settings.OMS_DATE_PLACED_MAX_SKEW_SECONDS
+    if order.date_placed > timezone.now() + timedelta(seconds=skew):
         problems.append(
             Problem(
                 "order.date_placed",
                 ErrorCode.OUT_OF_RANGE,
-                "date_placed lies more than 5 minutes in the future.",
+                f"date_placed lies more than {skew} seconds in the future.",
             )
         )
     return problems

@@ -78,7 +78,7 @@ def create_order(*, channel: Channel, payload: Any) -> OrderCreated:
     )
     if problems:
         raise ValidationFailed(problems)
-    return _write(
+    return write_order(
         prepared.order,
         prepared.items,
         prepared.transfers,
@@ -108,7 +108,7 @@ def prepare_order(
         f"Unknown field ignored: {path}" for path in parsed.unknown_fields if not channel.strict_fields
     ]
     totals = None
-    if parsed.data is not None and not problems:
+    if parsed.data is not None:  # with reference problems too: every problem in one answer
         problems += cross_field_problems(channel=channel, data=parsed.data, resolved=resolved)
         totals = check_totals(parsed.data)
         if totals.problems and channel.totals_check == Channel.TotalsCheck.REJECT:
@@ -126,7 +126,7 @@ def prepare_order(
     return [], PreparedOrder(order, items, transfers, warnings)
 
 
-def _write(
+def write_order(
     order: Order, items: list[OrderItem], transfers: list[int], *, warnings: list[str], resolve_again
 ) -> OrderCreated:
     # Reference lookups ran before this transaction so SQLite's write lock is held only for the

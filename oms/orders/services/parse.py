@@ -10,8 +10,8 @@ from django.conf import settings
 from pydantic import ValidationError
 
 from oms.core.errors import ErrorCode, Problem
-from oms.core.wire import problems_from
-from oms.orders.schemas import ITEM_FIELDS, ORDER_FIELDS, OrderCreateIn
+from oms.core.wire import problems_from, shown
+from oms.orders.schemas import DELIVERY_RANGE_FIELDS, ITEM_FIELDS, ORDER_FIELDS, OrderCreateIn
 
 TOP_LEVEL_FIELDS = frozenset({"order", "order_item"})
 
@@ -30,7 +30,8 @@ def parse_order_request(payload: Any, *, strict_fields: bool) -> ParsedRequest:
     in a warning. The item limit is checked first so a huge list is not validated item by item.
     """
     if not isinstance(payload, Mapping):
-        return ParsedRequest(None, [Problem("", ErrorCode.INVALID_TYPE, "Expected a JSON object.")])
+        message = 'Expected a JSON object with "order" and "order_item".'
+        return ParsedRequest(None, [Problem("", ErrorCode.INVALID_TYPE, message)])
     items = payload.get("order_item")
     limit = settings.OMS_MAX_ITEMS_PER_ORDER
     if isinstance(items, list) and len(items) > limit:
@@ -50,13 +51,21 @@ def parse_order_request(payload: Any, *, strict_fields: bool) -> ParsedRequest:
 
 
 def _unknown_fields(payload: Mapping) -> list[str]:
-    unknown = [str(key) for key in payload if key not in TOP_LEVEL_FIELDS]
+    unknown = _unknown_in(payload, TOP_LEVEL_FIELDS, "")
     order = payload.get("order")
     if isinstance(order, Mapping):
-        unknown += [f"order.{key}" for key in order if key not in ORDER_FIELDS]
+        unknown += _unknown_in(order, ORDER_FIELDS, "order.")
+        delivery_range = order.get("delivery_range")
+        if isinstance(delivery_range, Mapping):
+            unknown += _unknown_in(delivery_range, DELIVERY_RANGE_FIELDS, "order.delivery_range.")
     items = payload.get("order_item")
     if isinstance(items, list):
         for index, item in enumerate(items):
             if isinstance(item, Mapping):
-                unknown += [f"order_item.{index}.{key}" for key in item if key not in ITEM_FIELDS]
+                unknown += _unknown_in(item, ITEM_FIELDS, f"order_item.{index}.")
     return unknown
+
+
+def _unknown_in(mapping: Mapping, known: frozenset[str], prefix: str) -> list[str]:
+    # A key is quoted back in a header and a log line: shortened, and safe to encode.
+    return [f"{prefix}{shown(key, 100)}" for key in mapping if key not in known]

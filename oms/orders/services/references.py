@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from pydantic import TypeAdapter, ValidationError
 
 from oms.catalog.models import Datasource, PriceList, Product, StockList
 from oms.channels.models import (
@@ -22,8 +23,11 @@ from oms.channels.models import (
     ShippingOptionGroup,
 )
 from oms.core.errors import ErrorCode, Problem
+from oms.core.wire import Id
 from oms.customers.models import Address, Customer
 from oms.orders.models import OrderItem
+
+_ID = TypeAdapter(Id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,11 +203,9 @@ def _add(refs: list[tuple[str, int]], path: str, value: Any) -> None:
 
 
 def _as_id(value: Any) -> int | None:
-    # Only well-formed ids are looked up; the schema reports malformed ones.
-    if isinstance(value, bool):
+    # Exactly the ids the schema accepts (1, "1", 1.0...), so that a valid request always has its
+    # rows resolved; malformed ids are left to the schema's report.
+    try:
+        return _ID.validate_python(value)
+    except ValidationError:
         return None
-    if isinstance(value, int) and 0 < value < 2**63:
-        return value
-    if isinstance(value, str) and value.isdigit() and 0 < int(value) < 2**63:
-        return int(value)
-    return None

@@ -134,3 +134,19 @@ def test_bulk_body_over_its_own_limit_is_413(api, settings):
     # Then 413 with the error body
     assert response.status_code == 413
     assert response.json()["errors"][0]["code"] == "too_large"
+
+
+def test_idempotency_key_replays_a_bulk_answer_larger_than_the_single_body_limit(api, settings):
+    # Given a bulk body above the single-endpoint limit, sent with an Idempotency-Key
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = {"orders": [minimal_body(f"IK-{i}") for i in range(5)], "error_policy": "reject_failed"}
+    first = api.post(URL, body, HTTP_IDEMPOTENCY_KEY="bulk-1")
+    # When it is retried with the same key, then with the same key and another body
+    again = api.post(URL, body, HTTP_IDEMPOTENCY_KEY="bulk-1")
+    body["orders"].pop()
+    reused = api.post(URL, body, HTTP_IDEMPOTENCY_KEY="bulk-1")
+    # Then the first answer is replayed byte for byte, and the reuse is refused
+    assert first.status_code == 200 and first.json()["summary"]["created"] == 5
+    assert again.content == first.content and again["Idempotent-Replayed"] == "true"
+    assert reused.status_code == 422
+    assert Order.objects.filter(number__startswith="IK-").count() == 5

@@ -267,3 +267,14 @@ def test_healthz(client):
     # Then it answers 200
     assert response.status_code == 200
     assert json.loads(response.content)["status"] == "ok"
+
+
+@pytest.mark.parametrize("product", [1.0, "1", " 1"])
+def test_ids_in_any_form_the_schema_accepts_are_resolved(api, product):
+    # Given an item whose product id is sent as a float or a string
+    body = minimal_body(f"ID-{product!r}")
+    body["order_item"][0]["product"] = product
+    # When it is posted
+    response = api.create_order(body)
+    # Then it is created (or refused with a 400), never a 500
+    assert response.status_code in (201, 400), response.content

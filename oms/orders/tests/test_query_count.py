@@ -65,7 +65,10 @@ def test_rejected_order_with_fifty_unknown_products_costs_the_same_as_one(api):
 def test_bulk_of_one_and_of_fifty_orders_issue_the_same_number_of_queries(api):
     # Given batches of 1 and of 50 orders with 3 items each
     def batch(prefix, count):
-        return {"orders": [body_with_items(f"{prefix}-{i}", 3) for i in range(count)], "error_policy": "reject_failed"}
+        return {
+            "orders": [body_with_items(f"{prefix}-{i}", 3) for i in range(count)],
+            "error_policy": "reject_failed",
+        }
 
     api.post("/api/v1/channel/1/create_orders/bulk/", batch("WB", 1))
     # When both are posted

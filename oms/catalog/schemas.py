@@ -1,0 +1,277 @@
+"""The wire contract of the catalog: products, prices of a price list, stock of a stock list, and
+their bulk upserts. Create and update share one schema per row; the services decide what a create
+requires. Unknown fields are refused (the catalog team's tools, not Omnitron's clients, send these).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from oms.core.wire import Id, JsonObject, Money, Rate
+
+MAX_BULK_ROWS = 1000
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError("invalid_type", "Expected a number, got a boolean.")
+    return value
+
+
+Quantity = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=2**31 - 1)]
+Sku = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^\S(.*\S)?$")]
+
+
+class CatalogIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+
+class ProductIn(CatalogIn):
+    """A product, shared by every channel; `sku` is its natural key."""
+
+    sku: Sku | None = None
+    name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    base_code: Annotated[str, Field(max_length=128)] | None = None
+    barcode: Annotated[str, Field(max_length=128)] | None = None
+    attributes: JsonObject | None = None
+    is_active: bool | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sku": "TSHIRT-RED-M",
+                    "name": "T-shirt, red, M",
+                    "base_code": "TSHIRT-RED",
+                    "barcode": "8690000000001",
+                    "attributes": {"color": "red", "size": "M"},
+                }
+            ]
+        }
+    )
+
+
+class ListRowIn(CatalogIn):
+    """A row of a price or stock list, keyed by (list, product): the product by `product` (its
+    id) or by `sku`."""
+
+    product: Id | None = None
+    sku: Sku | None = None
+
+
+class PriceIn(ListRowIn):
+    price: Money | None = None
+    retail_price: Money | None = None
+    tax_rate: Rate | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"sku": "TSHIRT-RED-M", "price": "199.90", "retail_price": "249.90", "tax_rate": "20"}
+            ]
+        }
+    )
+
+
+class StockIn(ListRowIn):
+    quantity: Quantity | None = None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"sku": "TSHIRT-RED-M", "quantity": 12}]})
+
+
+class BulkIn(BaseModel):
+    """Up to 1,000 rows, all validated before anything is written, then written in one transaction.
+
+    `error_policy` as for orders' bulk create: `reject_everything` (the default), one bad row and
+    nothing is written (400 naming every bad row); `reject_failed`, the good rows are written and
+    the bad ones reported.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    rows: Annotated[list[Any], Field(max_length=MAX_BULK_ROWS)]
+    error_policy: Literal["reject_everything", "reject_failed"] = "reject_everything"
+
+
+class ProductBulkIn(BulkIn):
+    rows: Annotated[list[ProductIn], Field(max_length=MAX_BULK_ROWS)]
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"rows": [{"sku": "TSHIRT-RED-M", "name": "T-shirt, red, M"}]}]}
+    )
+
+
+class PriceBulkIn(BulkIn):
+    rows: Annotated[list[PriceIn], Field(max_length=MAX_BULK_ROWS)]
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"rows": [{"sku": "TSHIRT-RED-M", "price": 199.9}]}]}
+    )
+
+
+class StockBulkIn(BulkIn):
+    rows: Annotated[list[StockIn], Field(max_length=MAX_BULK_ROWS)]
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"rows": [{"sku": "TSHIRT-RED-M", "quantity": 12}]}]}
+    )
+
+
+# What a client may send back from an answer: dropped, never "unknown".
+READ_ONLY = frozenset({"pk", "id", "created_date", "modified_date", "price_list", "stock_list"})
+
+
+class ProductOut(BaseModel):
+    pk: int
+    id: int
+    sku: str
+    name: str
+    base_code: str
+    barcode: str
+    attributes: dict[str, Any]
+    is_active: bool
+    created_date: str
+    modified_date: str
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pk": 4,
+                    "id": 4,
+                    "sku": "TSHIRT-RED-M",
+                    "name": "T-shirt, red, M",
+                    "base_code": "TSHIRT-RED",
+                    "barcode": "8690000000001",
+                    "attributes": {"color": "red", "size": "M"},
+                    "is_active": True,
+                    "created_date": "2025-01-01T10:00:00Z",
+                    "modified_date": "2025-01-01T10:00:00Z",
+                }
+            ]
+        }
+    )
+
+
+class PriceOut(BaseModel):
+    pk: int
+    id: int
+    price_list: int
+    product: int
+    sku: str
+    price: float
+    retail_price: float | None
+    tax_rate: float
+    created_date: str
+    modified_date: str
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pk": 12,
+                    "id": 12,
+                    "price_list": 1,
+                    "product": 4,
+                    "sku": "TSHIRT-RED-M",
+                    "price": 199.90,
+                    "retail_price": 249.90,
+                    "tax_rate": 20.00,
+                    "created_date": "2025-01-01T10:00:00Z",
+                    "modified_date": "2025-01-01T10:00:00Z",
+                }
+            ]
+        }
+    )
+
+
+class StockOut(BaseModel):
+    pk: int
+    id: int
+    stock_list: int
+    product: int
+    sku: str
+    quantity: int
+    created_date: str
+    modified_date: str
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pk": 12,
+                    "id": 12,
+                    "stock_list": 1,
+                    "product": 4,
+                    "sku": "TSHIRT-RED-M",
+                    "quantity": 12,
+                    "created_date": "2025-01-01T10:00:00Z",
+                    "modified_date": "2025-01-01T10:00:00Z",
+                }
+            ]
+        }
+    )
+
+
+class ListOut(BaseModel):
+    """A price list (with its currency) or a stock list of the channel."""
+
+    pk: int
+    id: int
+    channel: int
+    name: str
+    code: str
+    currency: str | None = Field(None, description="price lists only")
+    is_active: bool
+    created_date: str
+    modified_date: str
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pk": 1,
+                    "id": 1,
+                    "channel": 1,
+                    "name": "Web prices",
+                    "code": "prices-1",
+                    "currency": "try",
+                    "is_active": True,
+                    "created_date": "2025-01-01T10:00:00Z",
+                    "modified_date": "2025-01-01T10:00:00Z",
+                }
+            ]
+        }
+    )
+
+
+class BulkRowOut(BaseModel):
+    index: int = Field(description="Index of the row in the request, from 0.")
+    status: Literal["created", "updated", "rejected"] = Field(
+        description="rejected: the row has errors, or (reject_everything) another row had and nothing was written"
+    )
+    pk: int | None = None
+    sku: str | None = Field(None, description="The row's product.")
+    errors: list[dict[str, str]] = Field(default_factory=list)
+
+
+class BulkOut(BaseModel):
+    summary: dict[str, int] = Field(description="Rows by status: created, updated, rejected.")
+    results: list[BulkRowOut]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "summary": {"created": 1, "updated": 1, "rejected": 0},
+                    "results": [
+                        {"index": 0, "status": "created", "pk": 4, "sku": "TSHIRT-RED-M", "errors": []},
+                        {"index": 1, "status": "updated", "pk": 2, "sku": "DEMO-MUG", "errors": []},
+                    ],
+                }
+            ]
+        }
+    )

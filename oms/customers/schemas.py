@@ -1,0 +1,246 @@
+"""The wire contract of customers and addresses: what a create or an update may carry.
+
+Create and update share one schema: every field is optional here, and the services decide what a
+create requires. Text fields accept null (Omnitron's client sends `"phone_number": null`) and
+store it as an empty string.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from oms.core.wire import Id, JsonObject
+from oms.customers.models import Address
+
+
+def _blank_for_null(value: str | None) -> str:
+    return "" if value is None else value
+
+
+def _email(value: str) -> str:
+    if value:
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            raise PydanticCustomError("invalid_format", "Enter a valid email address.") from None
+    return value
+
+
+def _address_type(value: Any) -> Any:
+    choices = Address.AddressType.values
+    if value is None or value in choices:
+        return value
+    raise PydanticCustomError(
+        "invalid_choice",
+        '"{value}" is not a valid address type; expected one of: {choices}.',
+        {"value": value, "choices": ", ".join(choices)},
+    )
+
+
+def nullable_text(max_length: int) -> Any:
+    return Annotated[str | None, Field(max_length=max_length), AfterValidator(_blank_for_null)]
+
+
+Email = Annotated[
+    str | None,
+    Field(max_length=254, examples=["ada@example.com"]),
+    AfterValidator(_blank_for_null),
+    AfterValidator(_email),
+]
+
+
+class ReferenceIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+
+class CustomerIn(ReferenceIn):
+    """A customer of the channel; unique by email within the channel (when it has one)."""
+
+    channel: Id | None = Field(None, description="The URL's channel; accepted as a string too.")
+    email: Email = None
+    phone_number: nullable_text(32) = None
+    first_name: nullable_text(128) = None
+    last_name: nullable_text(128) = None
+    channel_code: nullable_text(128) = Field(None, description="The customer's id in the channel.")
+    erp_code: nullable_text(128) = None
+    extra_field: JsonObject | None = None
+    is_active: bool | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "channel": "1",
+                    "channel_code": "1212",
+                    "email": "ada@example.com",
+                    "extra_field": {},
+                    "first_name": "Ada",
+                    "is_active": True,
+                    "last_name": "Lovelace",
+                    "phone_number": None,
+                }
+            ]
+        }
+    )
+
+
+class AddressIn(ReferenceIn):
+    """An address of one of the channel's customers; locations are ids of the location tables."""
+
+    customer: Id | None = None
+    address_type: Annotated[str | None, BeforeValidator(_address_type)] = Field(
+        None, description="customer (default) or retail_store"
+    )
+    title: nullable_text(128) = None
+    first_name: nullable_text(128) = None
+    last_name: nullable_text(128) = None
+    email: Email = None
+    phone_number: nullable_text(32) = None
+    line: nullable_text(1024) = None
+    postcode: nullable_text(16) = None
+    notes: nullable_text(512) = None
+    company_name: nullable_text(255) = None
+    tax_office: nullable_text(128) = None
+    tax_no: nullable_text(32) = None
+    e_bill_taxpayer: bool | None = None
+    identity_number: nullable_text(32) = None
+    country: Id | None = None
+    city: Id | None = None
+    township: Id | None = None
+    district: Id | None = None
+    is_active: bool | None = None
+    # Sent by Omnitron's client; there is no retail store table or per-address extra data here.
+    extra_field: JsonObject | None = Field(None, description="Accepted and ignored.")
+    remote_id: str | None = Field(None, max_length=128, description="Accepted and ignored.")
+    retail_store: Id | None = Field(None, description="Accepted and ignored.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "customer": 1,
+                    "city": 1,
+                    "country": 1,
+                    "township": 1,
+                    "district": 1,
+                    "email": "ada@example.com",
+                    "first_name": "Ada",
+                    "last_name": "Lovelace",
+                    "line": "Moda Cd. 1",
+                    "phone_number": "05540000000",
+                    "postcode": "34710",
+                    "title": "Home",
+                }
+            ]
+        }
+    )
+
+
+# What a client may send back from an answer: dropped, never "unknown".
+CUSTOMER_READ_ONLY = frozenset({"pk", "id", "created_date", "modified_date"})
+ADDRESS_READ_ONLY = frozenset({"pk", "id", "hash_data", "created_date", "modified_date"})
+
+
+class CustomerOut(BaseModel):
+    pk: int
+    id: int
+    channel: int
+    email: str | None = Field(description="null when the customer has none")
+    phone_number: str | None = Field(description="null when the customer has none")
+    first_name: str
+    last_name: str
+    channel_code: str
+    erp_code: str
+    extra_field: dict[str, Any]
+    is_active: bool
+    created_date: str
+    modified_date: str
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pk": 7,
+                    "id": 7,
+                    "channel": 1,
+                    "email": "ada@example.com",
+                    "phone_number": None,
+                    "first_name": "Ada",
+                    "last_name": "Lovelace",
+                    "channel_code": "1212",
+                    "erp_code": "",
+                    "extra_field": {},
+                    "is_active": True,
+                    "created_date": "2025-01-01T10:00:00Z",
+                    "modified_date": "2025-01-01T10:00:00Z",
+                }
+            ]
+        }
+    )
+
+
+class AddressOut(BaseModel):
+    pk: int
+    id: int
+    customer: int
+    address_type: str
+    title: str
+    first_name: str
+    last_name: str
+    email: str
+    phone_number: str
+    line: str
+    postcode: str
+    notes: str
+    company_name: str
+    tax_office: str
+    tax_no: str
+    e_bill_taxpayer: bool
+    identity_number: str
+    country: int
+    city: int
+    township: int | None
+    district: int | None
+    hash_data: str = Field(description="SHA-256 fingerprint of the address content; `?hash_data=` finds it.")
+    is_active: bool
+    created_date: str
+    modified_date: str
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pk": 9,
+                    "id": 9,
+                    "customer": 7,
+                    "address_type": "customer",
+                    "title": "Home",
+                    "first_name": "Ada",
+                    "last_name": "Lovelace",
+                    "email": "ada@example.com",
+                    "phone_number": "05540000000",
+                    "line": "Moda Cd. 1",
+                    "postcode": "34710",
+                    "notes": "",
+                    "company_name": "",
+                    "tax_office": "",
+                    "tax_no": "",
+                    "e_bill_taxpayer": False,
+                    "identity_number": "",
+                    "country": 1,
+                    "city": 1,
+                    "township": 1,
+                    "district": 1,
+                    "hash_data": "5f0c...e1",
+                    "is_active": True,
+                    "created_date": "2025-01-01T10:00:00Z",
+                    "modified_date": "2025-01-01T10:00:00Z",
+                }
+            ]
+        }
+    )

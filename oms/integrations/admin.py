@@ -1,0 +1,142 @@
+"""Integrations in the admin: the channel configuration and catalogs operators set up before a
+channel's integration runs, and what its runs left behind, to read (reports, batches) or to fix
+(integration actions, cancellation request decisions)."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from oms.core.errors import DomainError
+from oms.integrations.models import (
+    BatchRequest,
+    CancellationRequest,
+    Catalog,
+    ChannelConf,
+    ErrorReport,
+    IntegrationAction,
+    LocationErrorReport,
+    OperationalEvent,
+    OrderShippingInfo,
+)
+from oms.integrations.services.cancellations import decide_cancellation_request
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by integrations: shown, never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ChannelConf)
+class ChannelConfAdmin(admin.ModelAdmin):
+    list_display = ["channel", "modified_date"]
+    list_select_related = ["channel"]
+    readonly_fields = ["created_date", "modified_date"]
+
+
+@admin.register(Catalog)
+class CatalogAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "channel", "price_list", "stock_list"]
+    list_filter = ["channel"]
+    list_select_related = ["channel", "price_list", "stock_list"]
+    search_fields = ["name"]
+    readonly_fields = ["created_date", "modified_date"]
+
+
+@admin.register(IntegrationAction)
+class IntegrationActionAdmin(admin.ModelAdmin):
+    list_display = ["id", "channel", "content_type", "object_id", "remote_id", "status", "version_date"]
+    list_filter = ["channel", "content_type", "status"]
+    list_select_related = ["channel", "content_type"]
+    search_fields = ["remote_id", "=object_id"]
+    raw_id_fields = ["batch_request"]
+    readonly_fields = ["created_date", "modified_date"]
+
+
+class IntegrationActionInline(admin.TabularInline):
+    model = IntegrationAction
+    fields = ["content_type", "object_id", "remote_id", "status", "failed_reason_type", "version_date"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(BatchRequest)
+class BatchRequestAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "channel",
+        "content_type",
+        "status",
+        "local_batch_id",
+        "created_date",
+        "modified_date",
+    ]
+    list_filter = ["channel", "status", "content_type"]
+    list_select_related = ["channel", "content_type"]
+    search_fields = ["=local_batch_id", "remote_batch_id"]
+    inlines = [IntegrationActionInline]
+
+
+@admin.register(ErrorReport)
+class ErrorReportAdmin(ReadOnlyAdmin):
+    list_display = ["id", "channel", "error_code", "error_desc", "is_ok", "created_date"]
+    list_filter = ["channel", "is_ok"]
+    list_select_related = ["channel"]
+    search_fields = ["error_code", "error_desc"]
+
+
+@admin.register(LocationErrorReport)
+class LocationErrorReportAdmin(ReadOnlyAdmin):
+    list_display = ["id", "channel", "type", "remote_code", "err_code", "created_date"]
+    list_filter = ["channel", "type"]
+    list_select_related = ["channel"]
+    search_fields = ["remote_code"]
+
+
+@admin.register(OperationalEvent)
+class OperationalEventAdmin(ReadOnlyAdmin):
+    list_display = ["id", "channel", "level", "event_type", "message", "created_date"]
+    list_filter = ["channel", "level", "event_type"]
+    list_select_related = ["channel"]
+    search_fields = ["message", "event_type"]
+
+
+@admin.register(CancellationRequest)
+class CancellationRequestAdmin(ReadOnlyAdmin):
+    list_display = ["id", "channel", "order_item", "cancellation_type", "status", "reason", "remote_id"]
+    list_filter = ["channel", "status", "cancellation_type"]
+    list_select_related = ["channel", "reason"]
+    search_fields = ["remote_id", "=order_item__id"]
+    actions = ["approve", "reject"]
+
+    @admin.action(description="Approve the selected cancellation requests")
+    def approve(self, request: HttpRequest, queryset: QuerySet[CancellationRequest]) -> None:
+        self._decide(request, queryset, CancellationRequest.Status.APPROVED)
+
+    @admin.action(description="Reject the selected cancellation requests")
+    def reject(self, request: HttpRequest, queryset: QuerySet[CancellationRequest]) -> None:
+        self._decide(request, queryset, CancellationRequest.Status.REJECTED)
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[CancellationRequest], status: str) -> None:
+        for cancellation in queryset.select_related("channel"):
+            try:
+                decide_cancellation_request(request=cancellation, payload={"status": status})
+            except DomainError as error:
+                self.message_user(request, f"Request {cancellation.pk}: {error.detail}", messages.WARNING)
+
+
+@admin.register(OrderShippingInfo)
+class OrderShippingInfoAdmin(ReadOnlyAdmin):
+    list_display = ["id", "order_number", "shipping_company", "is_send", "modified_date"]
+    list_filter = ["is_send", "shipping_company"]
+    list_select_related = ["shipping_company"]
+    search_fields = ["order_number"]

@@ -1,0 +1,142 @@
+"""Query-string filters of the integration lists, declared once (oms.core.filters)."""
+
+from __future__ import annotations
+
+import uuid
+
+from oms.core.filters import BadValue, Filter, boolean, choice, datetime_filters, id_filters, integer, text
+from oms.integrations.kinds import KIND_NAMES, content_types
+from oms.integrations.models import BatchRequest, CancellationRequest, IntegrationAction, LocationErrorReport
+
+ID_ONLY_SORTS = {"id": "pk", "-id": "-pk"}
+
+
+def uuid_value(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise BadValue(f'"{value[:64]}" is not a UUID.') from None
+
+
+def _choices(values: list[str] | tuple[str, ...]) -> dict[str, str]:
+    return {value: value for value in values}
+
+
+_kind = choice(_choices(KIND_NAMES), "model name")
+
+
+def _kind_id(value: str) -> int:
+    # By id rather than through a join, so the (channel, content_type, remote_id) index serves.
+    return content_types()[_kind(value)].pk
+
+
+# channel-app sends the channel as `channel` or `channel_id`; the URL already scopes the list,
+# so another channel's id simply matches nothing.
+_CHANNEL = [
+    Filter("channel", "channel_id", integer, description="The URL's channel (accepted, redundant)."),
+    Filter("channel_id", "channel_id", integer, description="The URL's channel (accepted, redundant)."),
+]
+
+INTEGRATION_ACTION_FILTERS = [
+    *_CHANNEL,
+    Filter(
+        "content_type_name",
+        "content_type_id",
+        _kind_id,
+        description="Model name: order, orderitem, product...",
+    ),
+    *id_filters("content_type", "content_type_id", what="content type id"),
+    *id_filters("content_type_id", "content_type_id", what="content type id"),
+    *id_filters("object_id", "object_id", what="object id"),
+    Filter("remote_id", "remote_id", text, description="Exact remote id."),
+    Filter("remote_id__exact", "remote_id", text, description="Exact remote id."),
+    Filter("remote_id__in", "remote_id__in", text, many=True, description="Any of these remote ids."),
+    Filter(
+        "status",
+        "status__in",
+        choice(_choices(IntegrationAction.Status.values), "status"),
+        many=True,
+        description="processing, success or error.",
+    ),
+    Filter("local_batch_id", "batch_request__local_batch_id", uuid_value, description="The batch's UUID."),
+    *id_filters("batch_request", "batch_request_id", what="batch request id"),
+    *id_filters("pk", "pk"),
+    *datetime_filters("version_date"),
+    *datetime_filters("modified_date"),
+]
+
+BATCH_REQUEST_FILTERS = [
+    *_CHANNEL,
+    Filter(
+        "status",
+        "status__in",
+        choice(_choices(BatchRequest.Status.values), "batch request status"),
+        many=True,
+        description="Repeat or comma-separate for several (status=sent_to_remote&status=ongoing).",
+    ),
+    Filter("content_type", "content_type_id", _kind_id, description="Model name: order, product..."),
+    Filter("local_batch_id", "local_batch_id", uuid_value, description="The batch's UUID."),
+    Filter("remote_batch_id", "remote_batch_id", text, description="The channel's batch id."),
+    *id_filters("pk", "pk"),
+    *datetime_filters("modified_date"),
+    *datetime_filters("created_date"),
+]
+
+ERROR_REPORT_FILTERS = [
+    *_CHANNEL,
+    Filter("error_code", "error_code", text, description="Exact error code."),
+    Filter("error_code__startswith", "error_code__startswith", text, description="Error code prefix."),
+    Filter("is_ok", "is_ok", boolean, description="true for success logs, false for errors."),
+    *id_filters("action_content_type", "action_content_type_id", what="content type id"),
+    *id_filters("action_object_id", "action_object_id", what="object id"),
+    *datetime_filters("created_date"),
+]
+
+LOCATION_ERROR_FILTERS = [
+    Filter("type", "type", choice(_choices(LocationErrorReport.Type.values), "location type")),
+    Filter("remote_code", "remote_code", text, description="Exact channel value."),
+    *datetime_filters("created_date"),
+]
+
+OPERATIONAL_EVENT_FILTERS = [
+    *_CHANNEL,
+    Filter("event_type", "event_type", text, description="Exact event type."),
+    Filter("level", "level", text, description="Exact level (info, error...)."),
+    Filter("action_content_type", "action_content_type", text, description="Model name."),
+    *id_filters("action_object_id", "action_object_id", what="object id"),
+    *datetime_filters("created_date"),
+]
+
+CANCELLATION_REQUEST_FILTERS = [
+    *_CHANNEL,
+    Filter(
+        "status",
+        "status__in",
+        choice(_choices(CancellationRequest.Status.values), "cancellation request status"),
+        many=True,
+    ),
+    Filter(
+        "cancellation_type",
+        "cancellation_type",
+        choice(_choices(CancellationRequest.Type.values), "cancellation type"),
+    ),
+    *id_filters("order_item", "order_item_id", what="order item id"),
+    *id_filters("order", "order_item__order_id", what="order id"),
+    Filter("remote_id", "remote_id", text, description="Exact remote id."),
+    *id_filters("pk", "pk"),
+    *datetime_filters("modified_date"),
+]
+
+SHIPPING_INFO_FILTERS = [
+    *id_filters("order", "order_id", what="order id"),
+    Filter("order_number", "order_number", text, description="Exact order number."),
+    Filter("is_send", "is_send", boolean),
+    *datetime_filters("modified_date"),
+]
+
+CONTENT_TYPE_FILTERS = [
+    Filter("model", "model", _kind, description="Model name: order, batchrequest, channel..."),
+    Filter("app_label", "app_label", text, description="Exact app label."),
+    *id_filters("id", "pk", what="content type id"),
+    *id_filters("pk", "pk", what="content type id"),
+]

@@ -1,0 +1,205 @@
+"""Integration actions: which remote id the channel knows each of our objects by.
+
+They are written two ways. An operator or an integration maps objects one at a time (products to
+the channel's product ids: `create_integration_action`); and a batch request records every
+object it carries (`record_objects`, called by the batch request services), which is how orders
+and their items get linked to the channel's order and line ids, since channel-app never writes
+those links itself.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from oms.channels.models import Channel
+from oms.core.errors import ErrorCode, NotFound, Problem, ValidationFailed
+from oms.integrations.kinds import content_types, kind_by_content_type_id, missing_objects
+from oms.integrations.models import BatchRequest, IntegrationAction
+from oms.integrations.schemas import INTEGRATION_ACTION_READ_ONLY, IntegrationActionIn
+from oms.integrations.services.common import bounded, parse, resolve_kind
+from oms.integrations.transitions import S as BatchStatus
+
+Status = IntegrationAction.Status
+_UNIQUE = ["channel", "content_type", "object_id"]
+
+
+def list_integration_actions(*, channel: Channel) -> QuerySet[IntegrationAction]:
+    return IntegrationAction.objects.filter(channel=channel).select_related("batch_request")
+
+
+def get_integration_action(*, channel: Channel, pk: int) -> IntegrationAction:
+    """The channel's integration action `pk`; NotFound for another channel's."""
+    action = list_integration_actions(channel=channel).filter(pk=bounded(pk)).first()
+    if action is None:
+        raise NotFound(
+            Problem(
+                "pk", ErrorCode.NOT_FOUND, f"Integration action {pk} does not exist in channel {channel.pk}."
+            )
+        )
+    return action
+
+
+@transaction.atomic
+def create_integration_action(*, channel: Channel, payload: Any) -> IntegrationAction:
+    """Link one object to its remote id. ValidationFailed (400) with every problem at once: the
+    schema's, a content type integrations do not use, an object that does not exist or belongs to
+    another channel, an object the channel has already linked (decided by the unique constraint)."""
+    data, _ = parse(IntegrationActionIn, payload, channel=channel, read_only=INTEGRATION_ACTION_READ_ONLY)
+    problems: list[Problem] = []
+    kind = _kind_of(data, problems)
+    if kind is None and data.content_type is None and data.content_type_id is None:
+        problems.append(Problem("content_type", ErrorCode.REQUIRED, "This field is required."))
+    if data.object_id is None:
+        problems.append(Problem("object_id", ErrorCode.REQUIRED, "This field is required."))
+    elif kind is not None:
+        problems += _object_problems(channel, kind, data.object_id)
+    if problems:
+        raise ValidationFailed(problems)
+    action = IntegrationAction(
+        channel=channel,
+        content_type=content_types()[kind],
+        object_id=data.object_id,
+        remote_id=data.remote_id,
+        version_date=data.version_date,
+        state=data.state or {},
+        status=data.status or Status.SUCCESS,
+        failed_reason_type=data.failed_reason_type or "",
+    )
+    _save(action)
+    return action
+
+
+@transaction.atomic
+def update_integration_action(*, action: IntegrationAction, payload: Any) -> IntegrationAction:
+    """Change the fields sent; the same checks as create for a new content type or object."""
+    channel = action.channel
+    data, given = parse(IntegrationActionIn, payload, channel=channel, read_only=INTEGRATION_ACTION_READ_ONLY)
+    problems: list[Problem] = []
+    kind = _kind_of(data, problems) or kind_by_content_type_id()[action.content_type_id]
+    if "object_id" in given and data.object_id is None:
+        problems.append(Problem("object_id", ErrorCode.INVALID_TYPE, "May not be null."))
+    if given & {"content_type", "content_type_id", "object_id"} and not problems:
+        action.content_type = content_types()[kind]
+        action.object_id = data.object_id or action.object_id
+        problems += _object_problems(channel, kind, action.object_id)
+    if problems:
+        raise ValidationFailed(problems)
+    for name in ("remote_id", "version_date"):
+        if name in given:
+            setattr(action, name, getattr(data, name))
+    if "state" in given:
+        action.state = data.state or {}
+    if "status" in given and data.status is not None:
+        action.status = data.status
+    if "failed_reason_type" in given:
+        action.failed_reason_type = data.failed_reason_type or ""
+    _save(action)
+    return action
+
+
+def delete_integration_action(*, action: IntegrationAction) -> None:
+    action.delete()
+
+
+def _kind_of(data: IntegrationActionIn, problems: list[Problem]) -> str | None:
+    if data.content_type is not None:
+        return resolve_kind(data.content_type, path="content_type", problems=problems)
+    if data.content_type_id is not None:
+        return resolve_kind(data.content_type_id, path="content_type_id", problems=problems)
+    return None
+
+
+def _object_problems(channel: Channel, kind: str, object_id: int) -> list[Problem]:
+    if missing_objects(channel, {kind: [object_id]}):
+        return [
+            Problem(
+                "object_id",
+                ErrorCode.NOT_FOUND,
+                f"There is no {kind} {object_id} in channel {channel.pk}.",
+            )
+        ]
+    return []
+
+
+def _save(action: IntegrationAction) -> None:
+    try:
+        with transaction.atomic():
+            action.save()
+    except IntegrityError:
+        # The only unique constraint: one action per object and channel.
+        raise ValidationFailed(
+            Problem(
+                "object_id",
+                ErrorCode.DUPLICATE,
+                f"{action.content_type.model} {action.object_id} is already linked in channel "
+                f"{action.channel_id}; change that integration action instead.",
+            )
+        ) from None
+
+
+# --- recorded by batch requests ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BatchObject:
+    """One object of a batch request, its kind resolved and its channel checked."""
+
+    kind: str
+    object_id: int
+    remote_id: str | None
+    version_date: datetime | None
+    failed_reason_type: str | None
+
+
+def record_objects(*, batch: BatchRequest, objects: Sequence[BatchObject]) -> None:
+    """Upsert the integration action of every object for the batch's (new) status.
+
+    While the batch runs, its objects are `processing`; when it ends they become `success` (done)
+    or `error` (fail), as does every object of the batch still processing. An object the
+    integration marks failed (`failed_reason_type`) is `error`. A null remote id or version date
+    keeps the stored one: channel-app commits orders it fetched without their remote ids.
+    Repeated objects (channel-app repeats them in its final update) count once, the last wins.
+    Inserted or updated in one statement per combination of sent fields (ON CONFLICT DO UPDATE),
+    so two batches recording the same object cannot collide.
+    """
+    final = batch.status if batch.status in (BatchStatus.DONE, BatchStatus.FAIL) else None
+    by_object = {(obj.kind, obj.object_id): obj for obj in objects}
+    kinds = content_types()
+    groups: dict[tuple[bool, bool], list[IntegrationAction]] = defaultdict(list)
+    # Sorted, so that runs recording overlapping objects take the row locks in the same order.
+    for obj in sorted(by_object.values(), key=lambda entry: (entry.kind, entry.object_id)):
+        row = IntegrationAction(
+            channel_id=batch.channel_id,
+            content_type=kinds[obj.kind],
+            object_id=obj.object_id,
+            remote_id=obj.remote_id,
+            version_date=obj.version_date,
+            status=_status_for(obj, final),
+            failed_reason_type=obj.failed_reason_type or "",
+            batch_request=batch,
+        )
+        groups[(obj.remote_id is not None, obj.version_date is not None)].append(row)
+    for (has_remote_id, has_version), rows in groups.items():
+        fields = ["status", "failed_reason_type", "batch_request", "modified_date"]
+        fields += ["remote_id"] * has_remote_id + ["version_date"] * has_version
+        IntegrationAction.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=_UNIQUE, update_fields=fields
+        )
+    if final is not None:
+        IntegrationAction.objects.filter(batch_request=batch, status=Status.PROCESSING).update(
+            status=Status.SUCCESS if final == BatchStatus.DONE else Status.ERROR, modified_date=timezone.now()
+        )
+
+
+def _status_for(obj: BatchObject, final: str | None) -> str:
+    if obj.failed_reason_type or final == BatchStatus.FAIL:
+        return Status.ERROR
+    return Status.SUCCESS if final == BatchStatus.DONE else Status.PROCESSING

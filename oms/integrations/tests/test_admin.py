@@ -1,0 +1,77 @@
+"""The integration admin: every list renders, and cancellation requests are decided from it."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from oms.integrations.models import CancellationRequest, Catalog, ChannelConf
+from oms.integrations.tests.given import make_order
+from oms.orders.models import CancellationReason
+
+pytestmark = pytest.mark.django_db
+MODELS = [
+    "channelconf",
+    "catalog",
+    "integrationaction",
+    "batchrequest",
+    "errorreport",
+    "locationerrorreport",
+    "operationalevent",
+    "cancellationrequest",
+    "ordershippinginfo",
+]
+
+
+@pytest.fixture
+def admin_client(demo):
+    user = get_user_model().objects.create_superuser("root", "root@example.com", "a-long-password")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_every_integration_list_renders(admin_client):
+    # Given a configured channel and a catalog
+    ChannelConf.objects.create(channel_id=1, conf={"cancellation_reason_id": 1})
+    Catalog.objects.create(channel_id=1, name="Marketplace", price_list_id=1, stock_list_id=1)
+    # When an operator opens each list
+    answers = {model: admin_client.get(f"/admin/integrations/{model}/").status_code for model in MODELS}
+    # Then each renders
+    assert answers == dict.fromkeys(MODELS, 200)
+
+
+def test_an_operator_approves_cancellation_requests_in_bulk(admin_client):
+    # Given a request waiting for approval and one already rejected
+    reason = CancellationReason.objects.create(reason="Changed mind", code="changed-mind")
+    first, second = make_order("MP-1", lines=("L-1", "L-2")).orderitem_set.order_by("pk")
+    waiting = CancellationRequest.objects.create(
+        channel_id=1, order_item=first, reason=reason, remote_id="CR-1"
+    )
+    rejected = CancellationRequest.objects.create(
+        channel_id=1, order_item=second, reason=reason, remote_id="CR-2", status="rejected"
+    )
+    # When both are approved from the list
+    response = admin_client.post(
+        "/admin/integrations/cancellationrequest/",
+        {"action": "approve", "_selected_action": [waiting.pk, rejected.pk]},
+        follow=True,
+    )
+    # Then the waiting one is approved, and the rejected one stays rejected with a warning
+    assert response.status_code == 200
+    waiting.refresh_from_db()
+    rejected.refresh_from_db()
+    assert (waiting.status, rejected.status) == ("approved", "rejected")
+    assert "cannot become approved" in response.content.decode()
+
+
+def test_a_catalog_with_another_channels_lists_is_refused(admin_client):
+    # Given channel 2's price list
+    # When a catalog of channel 1 is saved with it
+    response = admin_client.post(
+        "/admin/integrations/catalog/add/",
+        {"channel": 1, "name": "Wrong", "price_list": 2, "stock_list": 1},
+    )
+    # Then the form answers the mistake and nothing is saved
+    assert response.status_code == 200
+    assert "belongs to another channel" in response.content.decode()
+    assert not Catalog.objects.exists()

@@ -1,0 +1,227 @@
+"""Orders for operators: what arrived, read-only. Orders change only through the services (the
+API, or admin actions that call them), never by editing rows here."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from oms.orders.models import CancellationReason, Order, OrderHistory, OrderItem
+
+# The order page, grouped; fields not named here (added later) are shown under "Other".
+_ORDER_GROUPS: list[tuple[str | None, list[str]]] = [
+    (
+        None,
+        [
+            "number",
+            "channel",
+            "status",
+            "date_placed",
+            "customer",
+            "shipping_address",
+            "billing_address",
+            "currency",
+            "amount",
+            "totals_mismatch",
+            "totals_computed",
+        ],
+    ),
+    (
+        "Payment",
+        [
+            "payment_option",
+            "payment_option_slug",
+            "checkout_provider",
+            "bin_number",
+            "installment",
+            "installment_count",
+            "installment_interest_amount",
+            "funds_transfer_transactions",
+            "discount_amount",
+            "refund_amount",
+            "discount_refund_amount",
+            "shipping_refund_amount",
+        ],
+    ),
+    (
+        "Shipping",
+        [
+            "cargo_company",
+            "delivery_type",
+            "shipping_amount",
+            "shipping_tax_rate",
+            "net_shipping_amount",
+            "shipping_interest_amount",
+            "tracking_number",
+            "carrier_shipping_code",
+            "defined_tracking_url",
+            "shipping_option_slug",
+            "delivery_range_start",
+            "delivery_range_end",
+            "is_send",
+            "has_gift_box",
+            "gift_box_note",
+        ],
+    ),
+    ("Invoice", ["invoice_number", "invoice_date", "e_archive_url"]),
+    (
+        "Channel data",
+        [
+            "extra_field",
+            "remote_addr",
+            "external_status",
+            "client_type",
+            "language_code",
+            "segment",
+            "notes",
+            "cancellation_info",
+        ],
+    ),
+    ("Record", ["created_date", "modified_date", "payload_hash"]),
+]
+_ORDER_FOREIGN_KEYS = [
+    "channel",
+    "customer",
+    "shipping_address",
+    "billing_address",
+    "payment_option",
+    "cargo_company",
+    "external_status",
+    "checkout_provider",
+]
+
+
+class ReadOnlyAdminMixin:
+    """Rows that only the services write: operators may look, not add, change or delete."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OrderItemInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = OrderItem
+    fk_name = "order"
+    fields = [
+        "product",
+        "product_sku",
+        "product_name",
+        "status",
+        "cancel_status",
+        "quantity",
+        "price",
+        "unit_price",
+        "total_price",
+        "tax_rate",
+        "discount_amount",
+        "price_list",
+        "stock_list",
+        "tracking_number",
+    ]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product", "price_list", "stock_list")
+
+
+class OrderHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = OrderHistory
+    fields = ["created_date", "kind", "item", "from_value", "to_value", "reason", "note", "actor"]
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reason")
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "number",
+        "channel",
+        "status",
+        "amount",
+        "currency",
+        "customer",
+        "date_placed",
+        "totals_mismatch",
+    ]
+    list_filter = ["channel", "status", "date_placed", "totals_mismatch"]
+    list_select_related = ["channel", "customer"]
+    search_fields = ["number", "customer__email"]
+    date_hierarchy = "date_placed"
+    # No COUNT(*) over every order on each page of the list.
+    show_full_result_count = False
+    inlines = [OrderItemInline, OrderHistoryInline]
+
+    def get_fieldsets(self, request, obj=None):
+        named = {name for _, names in _ORDER_GROUPS for name in names}
+        others = [
+            field.name
+            for field in Order._meta.get_fields()
+            if field.concrete and not field.auto_created and field.name not in named
+        ]
+        groups = [*_ORDER_GROUPS, ("Other", others)] if others else _ORDER_GROUPS
+        return [(title, {"fields": names}) for title, names in groups]
+
+    def get_object(self, request, object_id, from_field=None):
+        # One query for the order and every row its page links to.
+        queryset = self.get_queryset(request).select_related(*_ORDER_FOREIGN_KEYS)
+        model = queryset.model
+        field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (model.DoesNotExist, ValidationError, ValueError):
+            return None
+
+
+@admin.register(OrderItem)
+class OrderItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "order",
+        "product_sku",
+        "product_name",
+        "status",
+        "cancel_status",
+        "price",
+        "quantity",
+    ]
+    list_filter = ["status", "cancel_status"]
+    list_select_related = ["order"]
+    search_fields = ["=order__number", "product_sku"]
+    show_full_result_count = False
+
+
+@admin.register(OrderHistory)
+class OrderHistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "order",
+        "item",
+        "kind",
+        "from_value",
+        "to_value",
+        "reason",
+        "actor",
+        "created_date",
+    ]
+    list_filter = ["kind"]
+    list_select_related = ["order", "reason"]
+    search_fields = ["=order__number", "actor"]
+    show_full_result_count = False
+
+
+@admin.register(CancellationReason)
+class CancellationReasonAdmin(admin.ModelAdmin):
+    list_display = ["id", "reason", "code", "cancellation_type", "is_active", "sort_order"]
+    list_filter = ["cancellation_type", "is_active"]
+    search_fields = ["code", "reason"]
+    readonly_fields = ["created_date", "modified_date"]

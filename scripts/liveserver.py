@@ -1,0 +1,177 @@
+"""A real oms server for process-level tests: gunicorn (oms/gunicorn_conf.py) on a free port.
+
+    env = server_env(work_dir, database_url=None)    # None: a SQLite file in work_dir
+    token = prepare(env)                             # migrate + demo data; the demo API token
+    with Server(env, work_dir / "gunicorn.log") as server:
+        status, body, headers = post_json(server.port, path, body, token=token)
+        server.kill()                                # kill -9 the master and its workers
+        server.start()                               # again, on the same port
+
+Standard library only, so that the scripts run from any Python that can import oms.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_CONF = ROOT / "oms" / "gunicorn_conf.py"
+START_TIMEOUT = 60
+# What a client sees when the server dies under it or is not listening yet.
+CONNECTION_ERRORS = (OSError, http.client.HTTPException)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(work_dir: Path, *, database_url: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of an isolated installation: its own var/ (secret key, SQLite file) in work_dir."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE"}}
+    env.update(OMS_VAR_DIR=str(work_dir), LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    env.update(extra)
+    return env
+
+
+def oms(env: dict[str, str], *args: str) -> str:
+    """Run the `oms` command line; its output, or RuntimeError with it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "oms.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"oms {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def prepare(env: dict[str, str]) -> str:
+    """Migrate the database and load the demo data; returns the demo API token."""
+    oms(env, "migrate", "--noinput", "-v", "0")
+    match = re.search(r"Demo API token: (\S+)", oms(env, "demo"))
+    if match is None:
+        raise RuntimeError("`oms demo` printed no token")
+    return match.group(1)
+
+
+class Server:
+    """gunicorn in its own process group, so that kill() reaches the master and every worker."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, port: int | None = None):
+        self.env = env
+        self.log_path = log_path
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = {**self.env, "HOST": "127.0.0.1", "PORT": str(self.port)}
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                # No control socket: its default path is shared by every gunicorn of the user.
+                [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--no-control-socket"],
+                env=env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+            with contextlib.suppress(*CONNECTION_ERRORS):
+                if request(self.port, "GET", "/healthz", timeout=2)[0] == 200:
+                    return
+            time.sleep(0.1)
+        self.kill()
+        raise RuntimeError(f"gunicorn did not answer /healthz within {START_TIMEOUT} s:\n{self.log_tail()}")
+
+    def kill(self) -> None:
+        """kill -9 the whole process group: no graceful shutdown, no request finishes."""
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log_tail(self, lines: int = 40) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return "(no log)"
+
+    def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def request(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> tuple[int, bytes, dict[str, str]]:
+    """One request on a fresh connection: (status, body, headers). Raises CONNECTION_ERRORS."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read(), dict(response.getheaders())
+    finally:
+        connection.close()
+
+
+def post_json(
+    port: int, path: str, body: Any, *, token: str, headers: dict[str, str] | None = None
+) -> tuple[int, bytes, dict[str, str]]:
+    sent = {"Authorization": f"Token {token}", "Content-Type": "application/json", **(headers or {})}
+    return request(port, "POST", path, json.dumps(body).encode(), sent)
+
+
+def order_body(number: str, items: int = 3) -> dict[str, Any]:
+    """A valid create_orders body for the demo data, with `items` items of 10.00."""
+    return {
+        "order": {
+            "number": number,
+            "status": "approved",
+            "date_placed": "2025-01-01T10:00:00Z",
+            "customer": 1,
+            "shipping_address": 1,
+            "billing_address": 1,
+            "currency": "try",
+            "amount": f"{10 * items}.00",
+        },
+        "order_item": [
+            {"product": 1 + index % 3, "price": "10.00", "price_list": 1, "stock_list": 1}
+            for index in range(items)
+        ],
+    }

@@ -1,0 +1,22 @@
+"""CHANNEL_MODULE: the channel integration, channel-app's own with this marketplace's commands."""
+
+from channel_app.channel.integration import ChannelIntegration as BaseChannelIntegration
+
+from tests.channel_app_side.commands import (
+    GetCancellationRequests,
+    GetCancelledOrders,
+    GetOrders,
+    GetUpdatedOrderItems,
+    SendUpdatedOrders,
+)
+
+
+class ChannelIntegration(BaseChannelIntegration):
+    actions = {
+        **BaseChannelIntegration.actions,
+        "get_orders": GetOrders,
+        "get_cancelled_orders": GetCancelledOrders,
+        "get_cancellation_requests": GetCancellationRequests,
+        "get_updated_order_items": GetUpdatedOrderItems,
+        "send_updated_orders": SendUpdatedOrders,
+    }

@@ -1,0 +1,84 @@
+"""An operator's path through the admin in a real browser: headless Chromium from Debian's
+packages, driven by Playwright for Python, against a live server over the test database.
+
+Nothing is installed at run time: without /usr/bin/chromium (`apt-get install chromium`, which
+.ci/run does) or the playwright package the test is skipped and says why.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ApiClient
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+OUTPUT = Path(__file__).resolve().parent.parent / "test-output" / "test_admin_browser"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Chromium is not installed: apt-get install chromium (.ci/run does it)"
+    ),
+    # A live server serves committed data (pytest-django runs these tests after the others).
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def seed_order(demo, seed_body) -> str:
+    """The seed order, posted through the API before the browser starts: Playwright's sync API
+    runs an event loop in this thread, where Django refuses database calls."""
+    created = ApiClient(demo.token).create_order(seed_body)
+    assert created.status_code == 201, created.content
+    return created.json()["number"]
+
+
+@pytest.fixture
+def browser(seed_order):
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (pip install -r requirements-dev.lock)"
+    )
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def test_an_operator_finds_the_seed_order_and_its_items(live_server, demo, seed_order, browser):
+    # Given the seed order, posted through the API, and the demo admin's login
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.set_default_timeout(20_000)
+    # When the operator logs in, opens the order list, searches the seed's number and opens it
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", demo.admin_username)
+    page.fill("#id_password", demo.admin_password)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#user-tools")
+    page.goto(f"{live_server.url}/admin/orders/order/")
+    page.fill("#searchbar", seed_order)
+    page.press("#searchbar", "Enter")
+    page.wait_for_url("**/admin/orders/order/?q=*")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1
+    rows.first.locator("th a").click()
+    page.wait_for_selector("#orderitem_set-group")
+    # Then its page shows the order and its item, read-only, and a screenshot is kept
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "order.png"), full_page=True)
+    assert seed_order in page.locator("#content").inner_text()
+    items = page.locator("#orderitem_set-group").inner_text()
+    assert "DEMO-TSHIRT-M" in items and "Demo T-shirt, M" in items
+    assert page.locator("input[name=_save]").count() == 0
