@@ -28,6 +28,7 @@ from oms.channels.models import (
     ShippingOptionGroup,
 )
 from oms.customers.models import Address, Customer
+from oms.customers.services.addresses import address_fingerprint
 from oms.locations.models import City, Country, District, Township
 from oms.orders.models import Order, OrderItem
 from oms.orders.services import create_order
@@ -91,7 +92,7 @@ def _reference_rows() -> list[Channel]:
             last_name=f"Customer {n}",
             phone_number=f"+90555000000{n}",
         )
-        _get(
+        address = _get(
             Address,
             n,
             customer=customer,
@@ -107,6 +108,9 @@ def _reference_rows() -> list[Channel]:
             phone_number=customer.phone_number,
             email=customer.email,
         )
+        if not address.hash_data:
+            # The fingerprint the API gives addresses, so re-posting this one is a duplicate.
+            Address.objects.filter(pk=address.pk).update(hash_data=address_fingerprint(address))
         _get(
             PaymentOption,
             n,

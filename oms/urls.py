@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import path
+from django.views.generic import RedirectView
 
 from oms.api import api
 from oms.core.views import healthz
@@ -8,4 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
+    # The interactive API docs, also at the short address integrators try first.
+    path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
 ]

@@ -155,6 +155,7 @@ class OrderItem(models.Model):
     defined_tracking_url = models.URLField(max_length=1024, blank=True)
     defined_shipping_company = models.CharField(max_length=64, blank=True)
     tracking_number = models.CharField(max_length=256, blank=True)
+    carrier_shipping_code = models.CharField(max_length=256, blank=True)
     invoice_number = models.CharField(max_length=64, blank=True)
     invoice_date = models.DateTimeField(null=True, blank=True)
     delivered_date = models.DateTimeField(null=True, blank=True)

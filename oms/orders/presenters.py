@@ -137,6 +137,7 @@ def item_to_wire(item: OrderItem, *, channel: Channel) -> dict[str, Any]:
         "defined_tracking_url": item.defined_tracking_url,
         "defined_shipping_company": item.defined_shipping_company,
         "tracking_number": item.tracking_number,
+        "carrier_shipping_code": item.carrier_shipping_code,
         "invoice_number": item.invoice_number,
         "invoice_date": wire_datetime(item.invoice_date),
         "delivered_date": wire_datetime(item.delivered_date),

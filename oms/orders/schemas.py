@@ -231,6 +231,8 @@ class OrderItemIn(WireModel):
     defined_tracking_url: HttpUrlStr | None = None
     defined_shipping_company: text(64) | None = None
     tracking_number: text(256) | None = None
+    # Sent by channel-app on every item (not on the page): the carrier's shipment code.
+    carrier_shipping_code: text(256) | None = None
     delivered_date: WireDateTime | None = None
 
     @field_validator("total_price")

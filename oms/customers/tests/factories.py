@@ -10,7 +10,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
         model = Customer
 
     channel = factory.SubFactory(ChannelFactory)
-    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    email = factory.Sequence(lambda n: f"factory-customer{n}@example.com")
     first_name = "Ada"
     last_name = "Lovelace"
 

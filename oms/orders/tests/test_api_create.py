@@ -278,3 +278,15 @@ def test_ids_in_any_form_the_schema_accepts_are_resolved(api, product):
     response = api.create_order(body)
     # Then it is created (or refused with a 400), never a 500
     assert response.status_code in (201, 400), response.content
+
+
+def test_channel_apps_item_carrier_shipping_code_is_a_real_field(api):
+    # Given an item as channel-app sends it, with carrier_shipping_code
+    body = minimal_body("CSC-1")
+    body["order_item"][0]["carrier_shipping_code"] = "YK-42"
+    # When it is posted
+    response = api.create_order(body)
+    # Then it is stored without an unknown-field warning
+    assert response.status_code == 201
+    assert "Warning" not in response
+    assert OrderItem.objects.get(order__number="CSC-1").carrier_shipping_code == "YK-42"
