@@ -93,6 +93,22 @@ def authenticate_key(raw: str) -> Principal:
 
 def clear_key_cache() -> None:
     _cache.clear()
+    _channels.clear()
+
+
+_channels: dict[int, tuple[float, Channel | None]] = {}
+
+
+def _active_channel(channel_id: int) -> Channel | None:
+    # Cached like keys (OMS_API_KEY_CACHE_SECONDS): every request needs its channel, and a change
+    # of a channel's settings or a deactivation takes effect within that time.
+    now = time.monotonic()
+    cached = _channels.get(channel_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    channel = Channel.objects.filter(pk=channel_id, is_active=True).first()
+    _channels[channel_id] = (now + settings.OMS_API_KEY_CACHE_SECONDS, channel)
+    return channel
 
 
 def _load_principal(digest: str) -> Principal | None:
@@ -119,7 +135,7 @@ def _not_authenticated(message: str) -> NotAuthenticated:
 
 def get_channel_for(*, principal: Principal, channel_id: int) -> Channel:
     """The URL's channel if it exists (else 404) and the key is granted it (else 403)."""
-    channel = Channel.objects.filter(pk=channel_id, is_active=True).first()
+    channel = _active_channel(channel_id)
     if channel is None:
         raise NotFound(Problem("channel_id", ErrorCode.NOT_FOUND, f"Channel {channel_id} does not exist."))
     if not principal.can_see(channel_id):

@@ -3,10 +3,13 @@ API, or admin actions that call them), never by editing rows here."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from oms.core.errors import DomainError
+from oms.orders.enums import OrderStatus
 from oms.orders.models import CancellationReason, Order, OrderHistory, OrderItem
+from oms.orders.services.manage import Actor, cancel_order, change_order_status
 
 # The order page, grouped; fields not named here (added later) are shown under "Other".
 _ORDER_GROUPS: list[tuple[str | None, list[str]]] = [
@@ -160,6 +163,69 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # No COUNT(*) over every order on each page of the list.
     show_full_result_count = False
     inlines = [OrderItemInline, OrderHistoryInline]
+    actions = ["approve", "mark_preparing", "mark_shipped", "mark_delivered", "cancel_all_items"]
+
+    # Actions change orders only through the services the API uses, one order at a time (each
+    # its own transaction with the order row locked), and report each refusal to the operator.
+    @admin.action(description="Move items to approved")
+    def approve(self, request, queryset):
+        self._change_status(request, queryset, OrderStatus.APPROVED)
+
+    @admin.action(description="Move items to preparing")
+    def mark_preparing(self, request, queryset):
+        self._change_status(request, queryset, OrderStatus.PREPARING)
+
+    @admin.action(description="Move items to shipped")
+    def mark_shipped(self, request, queryset):
+        self._change_status(request, queryset, OrderStatus.SHIPPED)
+
+    @admin.action(description="Move items to delivered")
+    def mark_delivered(self, request, queryset):
+        self._change_status(request, queryset, OrderStatus.DELIVERED)
+
+    @admin.action(description="Cancel every active item (first active cancel reason)")
+    def cancel_all_items(self, request, queryset):
+        reason = (
+            CancellationReason.objects.filter(
+                is_active=True, cancellation_type=CancellationReason.CancellationType.CANCEL
+            )
+            .order_by("id")
+            .first()
+        )
+        if reason is None:
+            self.message_user(request, "No active cancellation reason exists.", messages.ERROR)
+            return
+        self._apply(
+            request,
+            queryset,
+            lambda order, actor: cancel_order(
+                channel=order.channel,
+                order_id=order.pk,
+                payload={"is_all": True, "reason": reason.pk},
+                actor=actor,
+            ),
+        )
+
+    def _change_status(self, request, queryset, status: str) -> None:
+        self._apply(
+            request,
+            queryset,
+            lambda order, actor: change_order_status(
+                channel=order.channel, order_id=order.pk, status=status, actor=actor, note="admin action"
+            ),
+        )
+
+    def _apply(self, request, queryset, change) -> None:
+        actor = Actor.for_user(request.user)
+        done = 0
+        for order in queryset.select_related("channel"):
+            try:
+                change(order, actor)
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"Order {order.number}: {error.detail}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} order(s) changed.", messages.SUCCESS)
 
     def get_fieldsets(self, request, obj=None):
         named = {name for _, names in _ORDER_GROUPS for name in names}

@@ -3,6 +3,7 @@
 import pytest
 
 from conftest import ApiClient
+from oms.access.services import clear_key_cache
 from oms.channels.models import Channel
 from oms.customers.models import Customer
 
@@ -166,6 +167,7 @@ def test_unknown_fields_are_refused_on_a_strict_channel_and_ignored_otherwise(ap
     lenient = api.post(CUSTOMERS.format(1), body)
     Customer.objects.filter(pk=lenient.json()["pk"]).delete()
     Channel.objects.filter(pk=1).update(strict_fields=True)
+    clear_key_cache()  # channel settings are cached for OMS_API_KEY_CACHE_SECONDS
     # When the same body is posted
     strict = api.post(CUSTOMERS.format(1), body)
     # Then the lenient channel ignored the field and the strict one names it
