@@ -55,6 +55,11 @@ bench: install-dev
 
 # Order reads at scale: fills 1,000,000 orders on SQLite and PostgreSQL, then p50/p95 of the list
 # by page and by cursor, a modified_date__gt poll and a number lookup. `ORDERS=200000` for less.
+.PHONY: bench-bulk
+# Bulk create against PostgreSQL's own multi-row insert of the same rows (results/bulk.json).
+bench-bulk: install-dev
+	cd bench && ../$(BIN)/python bulk.py
+
 .PHONY: bench-orders-scale
 bench-orders-scale: install-dev
 	$(BIN)/python bench/orders_scale.py --orders $(or $(ORDERS),1000000)
