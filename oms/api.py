@@ -37,6 +37,7 @@ from oms.integrations.schemas import INTEGRATION_SCHEMAS
 from oms.integrations.services.batches import BatchTransitionRefused
 from oms.locations.api import router as locations_router
 from oms.orders.api import router as orders_router
+from oms.orders.api.bulk import BulkCreateIn
 from oms.orders.schemas import OrderCreateIn
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class OmsAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
         add_error_responses(schema)
-        add_component_schemas(schema, [OrderCreateIn])
+        add_component_schemas(schema, [OrderCreateIn, BulkCreateIn])
         add_component_schemas(
             schema,
             [CustomerIn, AddressIn, ProductIn, PriceIn, StockIn, ProductBulkIn, PriceBulkIn, StockBulkIn],

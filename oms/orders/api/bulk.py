@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 from oms.access.services import get_channel_for
 from oms.core.errors import ErrorCode, Problem, ValidationFailed
 from oms.core.http import json_response, read_json
+from oms.core.openapi import json_body
 from oms.core.wire import problems_from
 from oms.idempotency.http import idempotent
 from oms.orders.api.router import router
@@ -28,6 +29,7 @@ class BulkCreateIn(BaseModel):
     url_name="create_orders_bulk",
     summary="Create many orders in one call, with one result per order",
     response={200: dict},
+    openapi_extra=json_body(BulkCreateIn, "Up to OMS_MAX_ORDERS_PER_BULK orders, each a create_orders body."),
 )
 @idempotent(max_body_setting="OMS_MAX_BULK_BODY_BYTES")
 def create_orders_bulk_view(request: HttpRequest, channel_id: int) -> HttpResponse:
