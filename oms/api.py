@@ -96,7 +96,9 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @api.exception_handler(NinjaValidationError)
 def on_ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     # Query and path parameters, and the bodies ninja parses itself (login, some writes).
-    problems = [Problem(_ninja_path(err), _ninja_code(err), message_for(err)) for err in exc.errors]
+    problems = [
+        Problem(_ninja_path(err), code_for(err.get("type", "")), message_for(err)) for err in exc.errors
+    ]
     return error_response(400, problems)
 
 
@@ -106,10 +108,6 @@ def _ninja_path(err: dict) -> str:
     loc = list(err.get("loc", ()))
     parts = loc[2:] if loc[:1] == ["body"] else loc[1:]
     return ".".join(str(part) for part in parts)
-
-
-def _ninja_code(err: dict) -> ErrorCode:
-    return code_for(err.get("type", ""))
 
 
 @api.exception_handler(AuthenticationError)

@@ -76,7 +76,7 @@ class DomainError(Exception):
 
     def __init__(self, problems: list[Problem] | Problem, detail: str | None = None, **extra):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
-        self.detail = detail or _summary(self.problems)
+        self.detail = detail or summarise(self.problems)
         self.extra = extra
         super().__init__(self.detail)
 
@@ -101,7 +101,8 @@ class Conflict(DomainError):
     """The request collides with stored state, e.g. a different order under the same number (409)."""
 
 
-def _summary(problems: list[Problem]) -> str:
+def summarise(problems: list[Problem]) -> str:
+    """The one-line `detail` of an error body."""
     if len(problems) == 1:
         return problems[0].message
     return f"{len(problems)} problems in the request."

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
-from oms.core.errors import DomainError, ErrorCode, Problem, ValidationFailed
+from oms.core.errors import DomainError, ErrorCode, Problem, ValidationFailed, summarise
 from oms.core.render import dumps
 
 JSON = "application/json"
@@ -88,8 +88,11 @@ def error_response(
     status: int, problems: list[Problem], detail: str | None = None, **extra: Any
 ) -> HttpResponse:
     """The one error body of the API: {"detail", "errors": [{"path", "code", "message"}]}."""
-    if detail is None:
-        detail = problems[0].message if len(problems) == 1 else f"{len(problems)} problems in the request."
     return json_response(
-        {"detail": detail, "errors": [p.as_dict() for p in problems], **extra}, status=status
+        {
+            "detail": detail if detail is not None else summarise(problems),
+            "errors": [p.as_dict() for p in problems],
+            **extra,
+        },
+        status=status,
     )

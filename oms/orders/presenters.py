@@ -144,3 +144,26 @@ def item_to_wire(item: OrderItem, *, channel: Channel) -> dict[str, Any]:
         "created_date": wire_datetime(item.created_date),
         "modified_date": wire_datetime(item.modified_date),
     }
+
+
+def order_summary(order: Order, channel: Channel) -> dict[str, Any]:
+    """A list row: the order exactly as create answers it (selectors.list_orders prefetched it)."""
+    return order_to_wire(
+        order,
+        channel=channel,
+        items=order.cancel_status_items,
+        fund_transfer_ids=[transfer.pk for transfer in order.funds_transfer_transactions.all()],
+    )
+
+
+def order_detail(order: Order, channel: Channel) -> dict[str, Any]:
+    """The order as create answers it, plus its items (`orderitem_set`)."""
+    items = list(order.orderitem_set.all())
+    body = order_to_wire(
+        order,
+        channel=channel,
+        items=items,
+        fund_transfer_ids=[transfer.pk for transfer in order.funds_transfer_transactions.all()],
+    )
+    body["orderitem_set"] = [item_to_wire(item, channel=channel) for item in items]
+    return body

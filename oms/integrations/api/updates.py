@@ -9,7 +9,7 @@ from oms.core.http import json_response
 from oms.core.listing import list_openapi, list_page
 from oms.integrations.api.router import router
 from oms.integrations.services.updates import list_order_updates
-from oms.orders.api.read import order_summary
+from oms.orders.presenters import order_summary
 from oms.orders.selectors import ORDER_FILTERS
 
 UPDATE_SORTS = {"modified_date": "modified_date", "id": "pk"}

@@ -15,8 +15,8 @@ from oms.core.pagination import paginate
 from oms.core.render import wire_datetime
 from oms.orders import selectors
 from oms.orders.api.router import router
-from oms.orders.models import CancellationReason, Order, OrderHistory, OrderItem
-from oms.orders.presenters import item_to_wire, order_to_wire, wire_status
+from oms.orders.models import CancellationReason, OrderHistory, OrderItem
+from oms.orders.presenters import item_to_wire, order_detail, order_summary, wire_status
 
 PAGE = {200: dict}
 
@@ -124,29 +124,6 @@ def list_cancellation_reasons(request: HttpRequest, channel_id: int) -> HttpResp
 
 
 # --- wire shapes ----------------------------------------------------------------------------------
-
-
-def order_summary(order: Order, channel: Channel) -> dict[str, Any]:
-    """A list row: the order exactly as create answers it (selectors.list_orders prefetched it)."""
-    return order_to_wire(
-        order,
-        channel=channel,
-        items=order.cancel_status_items,
-        fund_transfer_ids=[transfer.pk for transfer in order.funds_transfer_transactions.all()],
-    )
-
-
-def order_detail(order: Order, channel: Channel) -> dict[str, Any]:
-    """The order as create answers it, plus its items (`orderitem_set`)."""
-    items = list(order.orderitem_set.all())
-    body = order_to_wire(
-        order,
-        channel=channel,
-        items=items,
-        fund_transfer_ids=[transfer.pk for transfer in order.funds_transfer_transactions.all()],
-    )
-    body["orderitem_set"] = [item_to_wire(item, channel=channel) for item in items]
-    return body
 
 
 def order_item(item: OrderItem, channel: Channel) -> dict[str, Any]:
