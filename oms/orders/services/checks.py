@@ -30,12 +30,12 @@ def cross_field_problems(*, channel: Channel, data: OrderCreateIn, resolved: Res
             )
         )
     option = resolved.payment_options.get(order.payment_option) if order.payment_option else None
-    if option is not None and order.payment_option_slug and order.payment_option_slug != option.slug:
+    if option is not None and order.payment_option_slug and order.payment_option_slug != option.code:
         problems.append(
             Problem(
                 "order.payment_option_slug",
                 ErrorCode.MISMATCH,
-                f'Payment option {option.pk} has slug "{option.slug}", not "{order.payment_option_slug}".',
+                f'Payment option {option.pk} has slug "{option.code}", not "{order.payment_option_slug}".',
             )
         )
     customer = resolved.customers.get(order.customer)
@@ -45,7 +45,7 @@ def cross_field_problems(*, channel: Channel, data: OrderCreateIn, resolved: Res
         if (
             customer_usable
             and address is not None
-            and address.customer.channel_id == channel.pk
+            and address.channel_id == channel.pk
             and address.customer_id != order.customer
         ):
             problems.append(

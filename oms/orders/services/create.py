@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from oms.channels.models import Channel
+from oms.channels.models import CargoCompany, Channel, PaymentOption
 from oms.core.errors import Conflict, ErrorCode, Problem, ValidationFailed
 from oms.core.render import CENT
 from oms.orders.enums import OrderStatus
@@ -176,8 +176,17 @@ def build_order(
     """Unsaved Order and OrderItems for a validated request, with defaults and derived fields."""
     values = _order_values(data.order)
     order = Order(channel=channel, **values)
-    order.cargo_company = resolved.cargo_companies.get(data.order.cargo_company)
-    order.payment_option = resolved.payment_options.get(data.order.payment_option)
+    # The answer reads the cargo company's code and the payment option's refund strategy.
+    cargo = resolved.cargo_companies.get(data.order.cargo_company)
+    order.cargo_company = CargoCompany(pk=cargo.pk, code=cargo.code) if cargo else None
+    option = resolved.payment_options.get(data.order.payment_option)
+    order.payment_option = (
+        PaymentOption(
+            pk=option.pk, channel_id=option.channel_id, slug=option.code, first_refund_strategy=option.text
+        )
+        if option
+        else None
+    )
     items = [_item(item, data.order, resolved) for item in data.order_item]
     transfers = sorted(set(data.order.fundstransfertransaction_set or []))
     order.payload_hash = _payload_hash(order, items, transfers)
@@ -218,7 +227,7 @@ def _item_values(item: OrderItemIn, order: OrderIn) -> dict[str, Any]:
 
 def _item(item: OrderItemIn, order: OrderIn, resolved: Resolved) -> OrderItem:
     product = resolved.products[item.product]
-    return OrderItem(product_sku=product.sku, product_name=product.name, **_item_values(item, order))
+    return OrderItem(product_sku=product.code, product_name=product.text, **_item_values(item, order))
 
 
 def _q(value: Any) -> Any:
