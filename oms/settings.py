@@ -61,7 +61,13 @@ def database_from_url(url: str | None) -> dict:
         "CONN_HEALTH_CHECKS": _env_bool("DB_CONN_HEALTH_CHECKS", True),
         # Parameters travel apart from the SQL (no quoting in Python), and psycopg prepares a
         # statement after it has run a few times: both cut the create path's CPU per order.
-        "OPTIONS": {"server_side_binding": _env_bool("DB_SERVER_SIDE_BINDING", True)},
+        "OPTIONS": {
+            "server_side_binding": _env_bool("DB_SERVER_SIDE_BINDING", True),
+            # Empty turns prepared statements off (needed behind PgBouncer in transaction mode).
+            "prepare_threshold": int(threshold)
+            if (threshold := os.environ.get("DB_PREPARE_THRESHOLD", "5"))
+            else None,
+        },
     }
 
 
@@ -178,5 +184,9 @@ LOGGING = {
 }
 
 # Bulk create: orders per call, and the body size that allows (the single endpoint keeps 1 MiB).
+# Page-number lists count exactly up to this many rows; past it, the exact count is cached per
+# filter for OMS_COUNT_CACHE_SECONDS (counting 1,000,000 orders costs ~50 ms on PostgreSQL).
+OMS_EXACT_COUNT_LIMIT = int(os.environ.get("OMS_EXACT_COUNT_LIMIT", "10000"))
+OMS_COUNT_CACHE_SECONDS = int(os.environ.get("OMS_COUNT_CACHE_SECONDS", "60"))
 OMS_MAX_ORDERS_PER_BULK = int(os.environ.get("OMS_MAX_ORDERS_PER_BULK", "1000"))
 OMS_MAX_BULK_BODY_BYTES = int(os.environ.get("OMS_MAX_BULK_BODY_BYTES", str(32 * 1024 * 1024)))

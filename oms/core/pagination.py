@@ -5,7 +5,9 @@ Page-number mode (`page`, from 1, and `limit`, default 10, at most 100) answers
 Omnitron's SDK walks: it asks for `page + 1` while `next` is set, so `next` is null on the last page.
 A page past the end is answered as an empty page (next null, previous the last page) rather than
 DRF's 404 "Invalid page.", which crashes the SDK's iterator. A full page costs a COUNT of the
-filtered rows, as DRF's does; a short page (a lookup, the last page) gets its count for free.
+filtered rows, as DRF's does, exact up to OMS_EXACT_COUNT_LIMIT rows and cached for
+OMS_COUNT_CACHE_SECONDS beyond (see count_rows); a short page (a lookup, the last page) gets its
+count for free. `next` is set when a row exists past the page, never from the count.
 
 Cursor mode (`cursor`, empty for the first page) answers `{"next", "previous", "results"}` with no
 count: each link carries an opaque cursor holding the sort key of the row it continues from, so
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -26,6 +29,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, Q, QuerySet
@@ -102,20 +107,43 @@ def _number_page(
     queryset: QuerySet, page: int, limit: int, present: Present, links: _Links
 ) -> dict[str, Any]:
     offset = (page - 1) * limit
-    rows = _slice(queryset, offset, limit)
+    rows = _slice(queryset, offset, limit + 1)
+    # One row more than the page tells whether a next page exists, whatever the count says.
+    more, rows = len(rows) > limit, rows[:limit]
     # A short page tells the count without a COUNT query (a number lookup, the last page).
-    count = offset + len(rows) if 0 < len(rows) < limit or (page == 1 and not rows) else queryset.count()
+    if (rows and not more) or (page == 1 and not rows):
+        count = offset + len(rows)
+    else:  # a cached count may lag behind what this page has just seen
+        count = max(count_rows(queryset), offset + len(rows) + more if rows else 0)
     last = max(1, -(-count // limit))
-    if page > last:
+    if page > last and not rows:
         previous = links.with_page(last) if count else None
     else:
         previous = links.with_page(page - 1) if page > 1 else None
     return {
         "count": count,
-        "next": links.with_page(page + 1) if offset + limit < count else None,
+        "next": links.with_page(page + 1) if more else None,
         "previous": previous,
         "results": [present(row) for row in rows],
     }
+
+
+def count_rows(queryset: QuerySet) -> int:
+    """The number of rows, exact up to OMS_EXACT_COUNT_LIMIT; past it, the exact count taken at
+    most OMS_COUNT_CACHE_SECONDS ago for the same filters, since counting a million rows costs
+    more than the page itself. Paging never depends on it: `next` comes from the rows."""
+    queryset = queryset.order_by()
+    cap = settings.OMS_EXACT_COUNT_LIMIT
+    counted = queryset[: cap + 1].count()
+    if counted <= cap:
+        return counted
+    sql, params = queryset.query.sql_with_params()
+    key = "oms:count:" + hashlib.sha256(f"{queryset.db}:{sql}:{params!r}".encode()).hexdigest()
+    count = cache.get(key)
+    if count is None:
+        count = queryset.count()
+        cache.set(key, count, settings.OMS_COUNT_CACHE_SECONDS)
+    return max(count, counted)
 
 
 def _slice(queryset: QuerySet, offset: int, limit: int) -> list[Model]:

@@ -11,10 +11,11 @@ from django.db import IntegrityError, transaction
 
 from oms.channels.models import Channel
 from oms.core.errors import Conflict, ErrorCode, Problem, ValidationFailed
-from oms.orders.models import Order, OrderItem
+from oms.orders.models import Order
 from oms.orders.services.create import OrderCreated, PreparedOrder, prepare_order, write_order
 from oms.orders.services.parse import parse_order_request
 from oms.orders.services.references import resolve_references, resolve_references_many
+from oms.orders.services.store import insert_orders
 
 log = logging.getLogger(__name__)
 
@@ -185,13 +186,7 @@ def _insert(
         return
     try:
         with transaction.atomic():
-            Order.objects.bulk_create([p.order for p in batch])
-            items = []
-            for ready in batch:
-                for item in ready.items:
-                    item.order = ready.order
-                items.extend(ready.items)
-            OrderItem.objects.bulk_create(items)
+            insert_orders([(ready.order, ready.items) for ready in batch])
             through = Order.funds_transfer_transactions.through
             links = [
                 through(order_id=ready.order.pk, fundstransfertransaction_id=pk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,6 +22,7 @@ from oms.orders.schemas import OrderCreateIn, OrderIn, OrderItemIn
 from oms.orders.services.checks import check_totals, cross_field_problems
 from oms.orders.services.parse import ParsedRequest, parse_order_request
 from oms.orders.services.references import Resolved, resolve_references
+from oms.orders.services.store import insert_orders, needs_transaction
 
 log = logging.getLogger(__name__)
 
@@ -132,11 +134,8 @@ def write_order(
     # Reference lookups ran before this transaction so SQLite's write lock is held only for the
     # inserts; foreign keys catch a referenced row deleted in between (reported as a 400 below).
     try:
-        with transaction.atomic():
-            order.save(force_insert=True)
-            for item in items:
-                item.order = order
-            OrderItem.objects.bulk_create(items)
+        with transaction.atomic() if transfers or needs_transaction() else nullcontext():
+            insert_orders([(order, items)])
             if transfers:
                 order.funds_transfer_transactions.add(*transfers)
     except IntegrityError:

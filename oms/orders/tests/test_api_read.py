@@ -72,6 +72,34 @@ def test_walks_pages_by_number_until_next_is_null(api):
     assert links[0] is None and "page=" not in links[1] and "page=2" in links[2]
 
 
+def test_past_the_exact_count_limit_the_count_is_cached_and_paging_still_exact(api, settings):
+    # Given 7 orders, a count limit of 3 and a count cache of a minute
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.OMS_EXACT_COUNT_LIMIT, settings.OMS_COUNT_CACHE_SECONDS = 3, 60
+    for n in range(6):
+        make_order(f"CC-{n}")
+    first = api.get(ORDERS.format(1), limit=2).json()
+    # When two more orders arrive and the pages are walked again
+    make_order("CC-6")
+    make_order("CC-7")
+    seen, page = [], 1
+    while True:
+        body = api.get(ORDERS.format(1), limit=2, page=page).json()
+        seen += [row["pk"] for row in body["results"]]
+        if body["next"] is None:
+            break
+        page += 1
+    # Then the count of a full page is the one counted a moment ago, but the walk reaches every
+    # order: `next` follows the rows, not the count
+    assert first["count"] == 7 and body["count"] == 9
+    assert api.get(ORDERS.format(1), limit=2).json()["count"] == 7
+    assert len(seen) == len(set(seen)) == Order.objects.filter(channel_id=1).count() == 9
+    cache.clear()
+    assert api.get(ORDERS.format(1), limit=2).json()["count"] == 9
+
+
 def test_next_link_keeps_the_filters_and_limit(api):
     # Given 3 approved orders
     for n in range(3):

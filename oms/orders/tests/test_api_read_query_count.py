@@ -59,8 +59,9 @@ def test_history_pages_cost_the_same_whatever_their_size(api, fifty_orders):
     for item in order.orderitem_set.all():
         for status in ["preparing", "shipped", "delivered"]:
             patch(api, f"/api/v1/channel/1/order_items/{item.pk}/", {"status": status})
-    # When a page of 1 and a page of 12 entries are read
+    # When a page of 1 and a page of 8 entries are read (neither the last page, which is
+    # counted from its rows instead of a COUNT query)
     one = queries(api, order_url(order.pk) + "history/", limit=1)
-    many = queries(api, order_url(order.pk) + "history/", limit=12)
+    many = queries(api, order_url(order.pk) + "history/", limit=8)
     # Then the counts are equal
     assert one == many
