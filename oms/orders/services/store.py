@@ -58,10 +58,35 @@ def _fields(model: type[models.Model]) -> tuple[models.Field, ...]:
     return tuple(f for f in model._meta.concrete_fields if not f.primary_key and f.attname != "order_id")
 
 
+# Columns whose values the ORM stores as they are when they already have the column's Python
+# type (a str for a CharField, an int for an IntegerField or a foreign key...). Preparing only
+# the others (decimals, datetimes, JSON, IP addresses, auto dates) halves the cost of a row.
+_PLAIN_TYPES = [
+    (models.JSONField, ()),  # before CharField: a JSON string is still encoded
+    ((models.CharField, models.TextField), (str, type(None))),
+    ((models.IntegerField, models.ForeignKey), (int, type(None))),
+    (models.BooleanField, (bool, type(None))),
+]
+
+
+@functools.cache
+def _plain(model: type[models.Model]) -> tuple[tuple[type, ...], ...]:
+    """Per column, the value types stored as they are (none: always prepared by the field)."""
+    return tuple(
+        next((types for kinds, types in _PLAIN_TYPES if isinstance(f, kinds)), ()) for f in _fields(model)
+    )
+
+
 def _values(obj: models.Model) -> list:
     # The wrapper itself, not the `connection` proxy, which looks it up again on every use.
     wrapper = connections[DEFAULT_DB_ALIAS]
-    return [f.get_db_prep_save(f.pre_save(obj, True), wrapper) for f in _fields(type(obj))]
+    values = []
+    for field, plain in zip(_fields(type(obj)), _plain(type(obj)), strict=True):
+        value = getattr(obj, field.attname)
+        if type(value) not in plain:
+            value = field.get_db_prep_save(field.pre_save(obj, True), wrapper)
+        values.append(value)
+    return values
 
 
 def _saved(obj: models.Model) -> None:
@@ -98,7 +123,12 @@ def _insert_postgresql(batch: Sequence[OrderRows]) -> None:
 def _record(obj: models.Model, position: int, **extra) -> dict:
     # Values as the fields prepare them for any database; PostgreSQL parses each one as its
     # column's type from the JSON text.
-    record = {f.column: f.get_prep_value(f.pre_save(obj, True)) for f in _fields(type(obj))}
+    record = {}
+    for field, plain in zip(_fields(type(obj)), _plain(type(obj)), strict=True):
+        value = getattr(obj, field.attname)
+        if type(value) not in plain:
+            value = field.get_prep_value(field.pre_save(obj, True))
+        record[field.column] = value
     record.update(extra, _position=position)
     return record
 

@@ -464,3 +464,40 @@ def test_deep_pages_read_in_two_steps_answer_the_same_rows(api, monkeypatch):
     assert [pk for page in pages for pk in ids(page)] == expected
     assert pages[1].json()["results"][0] == api.get(ORDERS.format(1), pk=expected[4]).json()["results"][0]
     assert [page.json()["next"] is None for page in pages] == [False, False, True]
+
+
+def test_every_kind_of_column_reads_back_as_create_answered_it(api):
+    # Given an order whose fields cover each kind of column the set-based insert writes: JSON
+    # holding strings, lists, floats, nulls and nested objects, an IPv6 address, an offset datetime, a date,
+    # exact decimals, booleans, and items in a given order
+    body = minimal_body(
+        "KINDS-1",
+        amount="30.03",
+        extra_field={"note": "just a string", "list": ["a", 2, None]},
+        remote_addr="2001:db8::1",
+        date_placed="2025-03-01T10:00:00.123456+03:00",
+        delivery_range={"start": "2025-03-02T09:00:00+03:00", "end": "2025-03-02T18:00:00+03:00"},
+        has_gift_box=True,
+        gift_box_note='ünïcode ✓ "quoted"',
+        shipping_tax_rate="18.00",
+    )
+    body["order_item"] = [
+        {
+            "product": 1 + n % 3,
+            "price": "10.01",
+            "extra_field": {"n": n, "deep": {"list": [1.5, None, True]}},
+            "attributes": {"size": "M", "n": n},
+            "estimated_delivery_date": "2025-03-05",
+            "is_tradable": n == 1,
+        }
+        for n in range(3)
+    ]
+    created = api.create_order(body)
+    assert created.status_code == 201, created.content
+    # When it is read back
+    detail = api.get(order_url(created.json()["pk"])).json()
+    # Then the stored row is the answer of the create, and the items keep their order
+    assert {key: detail[key] for key in created.json()} == created.json()
+    assert [item["extra_field"]["n"] for item in detail["orderitem_set"]] == [0, 1, 2]
+    assert detail["extra_field"]["list"] == ["a", 2, None] and detail["remote_addr"] == "2001:db8::1"
+    assert detail["orderitem_set"][1]["extra_field"]["deep"] == {"list": [1.5, None, True]}
