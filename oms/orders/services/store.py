@@ -77,16 +77,19 @@ def _plain(model: type[models.Model]) -> tuple[tuple[type, ...], ...]:
     )
 
 
-def _values(obj: models.Model) -> list:
-    # The wrapper itself, not the `connection` proxy, which looks it up again on every use.
-    wrapper = connections[DEFAULT_DB_ALIAS]
+def _prepared(obj: models.Model, prepare) -> list:
+    """Each column's value of `obj`: as it is when plain, else `prepare(field, pre_save value)`."""
     values = []
     for field, plain in zip(_fields(type(obj)), _plain(type(obj)), strict=True):
         value = getattr(obj, field.attname)
-        if type(value) not in plain:
-            value = field.get_db_prep_save(field.pre_save(obj, True), wrapper)
-        values.append(value)
+        values.append(value if type(value) in plain else prepare(field, field.pre_save(obj, True)))
     return values
+
+
+def _values(obj: models.Model) -> list:
+    # The wrapper itself, not the `connection` proxy, which looks it up again on every use.
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    return _prepared(obj, lambda field, value: field.get_db_prep_save(value, wrapper))
 
 
 def _saved(obj: models.Model) -> None:
@@ -123,12 +126,8 @@ def _insert_postgresql(batch: Sequence[OrderRows]) -> None:
 def _record(obj: models.Model, position: int, **extra) -> dict:
     # Values as the fields prepare them for any database; PostgreSQL parses each one as its
     # column's type from the JSON text.
-    record = {}
-    for field, plain in zip(_fields(type(obj)), _plain(type(obj)), strict=True):
-        value = getattr(obj, field.attname)
-        if type(value) not in plain:
-            value = field.get_prep_value(field.pre_save(obj, True))
-        record[field.column] = value
+    values = _prepared(obj, lambda field, value: field.get_prep_value(value))
+    record = {field.column: value for field, value in zip(_fields(type(obj)), values, strict=True)}
     record.update(extra, _position=position)
     return record
 
