@@ -8,7 +8,7 @@ import pytest
 from conftest import ApiClient
 from oms.orders.models import Order
 from oms.orders.tests.given import make_order, order_url, patch
-from oms.orders.tests.payloads import minimal_body
+from oms.orders.tests.payloads import every_kind_body, minimal_body
 
 pytestmark = pytest.mark.django_db
 ORDERS = "/api/v1/channel/{}/orders/"
@@ -470,28 +470,7 @@ def test_every_kind_of_column_reads_back_as_create_answered_it(api):
     # Given an order whose fields cover each kind of column the set-based insert writes: JSON
     # holding strings, lists, floats, nulls and nested objects, an IPv6 address, an offset datetime, a date,
     # exact decimals, booleans, and items in a given order
-    body = minimal_body(
-        "KINDS-1",
-        amount="30.03",
-        extra_field={"note": "just a string", "list": ["a", 2, None]},
-        remote_addr="2001:db8::1",
-        date_placed="2025-03-01T10:00:00.123456+03:00",
-        delivery_range={"start": "2025-03-02T09:00:00+03:00", "end": "2025-03-02T18:00:00+03:00"},
-        has_gift_box=True,
-        gift_box_note='ünïcode ✓ "quoted"',
-        shipping_tax_rate="18.00",
-    )
-    body["order_item"] = [
-        {
-            "product": 1 + n % 3,
-            "price": "10.01",
-            "extra_field": {"n": n, "deep": {"list": [1.5, None, True]}},
-            "attributes": {"size": "M", "n": n},
-            "estimated_delivery_date": "2025-03-05",
-            "is_tradable": n == 1,
-        }
-        for n in range(3)
-    ]
+    body = every_kind_body("KINDS-1")
     created = api.create_order(body)
     assert created.status_code == 201, created.content
     # When it is read back
