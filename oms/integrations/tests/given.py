@@ -31,7 +31,7 @@ def make_order(number: str, *, channel_id: int = 1, lines: tuple[str, ...] = ("L
             "order_item": [{"product": 1, "price": "10.00", "extra_field": {"id": line}} for line in lines],
         },
     )
-    return result.order
+    return Order.objects.get(pk=result.order.pk)
 
 
 def patch(api: ApiClient, path: str, body) -> object:

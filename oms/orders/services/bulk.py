@@ -15,7 +15,7 @@ from oms.orders.models import Order
 from oms.orders.services.create import OrderCreated, PreparedOrder, prepare_order, write_order
 from oms.orders.services.parse import parse_order_request
 from oms.orders.services.references import resolve_references, resolve_references_many
-from oms.orders.services.store import insert_orders
+from oms.orders.services.store import insert_orders, link_transfers
 
 log = logging.getLogger(__name__)
 
@@ -187,14 +187,9 @@ def _insert(
     try:
         with transaction.atomic():
             insert_orders([(ready.order, ready.items) for ready in batch])
-            through = Order.funds_transfer_transactions.through
-            links = [
-                through(order_id=ready.order.pk, fundstransfertransaction_id=pk)
-                for ready in batch
-                for pk in ready.transfers
-            ]
+            links = [(ready.order.pk, pk) for ready in batch for pk in ready.transfers]
             if links:
-                through.objects.bulk_create(links)
+                link_transfers(links)
     except IntegrityError:
         # Another request stored one of these numbers since we looked: settle each order on its
         # own through the single path, which decides replay or conflict in the database.
@@ -206,10 +201,8 @@ def _insert(
 
 def _reset(ready: PreparedOrder) -> None:
     ready.order.pk = None
-    ready.order._state.adding = True
     for item in ready.items:
-        item.pk = None
-        item._state.adding = True
+        item.pk = item.order_id = None
 
 
 def _settle_one(channel: Channel, result: BulkResult, ready: PreparedOrder, payload: Any) -> None:

@@ -251,6 +251,8 @@ def _as_id(value: Any) -> int | None:
     # rows resolved; malformed ids are left to the schema's report.
     if type(value) is int and 0 < value <= MAX_ID:  # the common case, without pydantic's cost
         return value
+    if value is None:  # not sent: most references are optional, and a refusal raises
+        return None
     try:
         return _ID.validate_python(value)
     except ValidationError:

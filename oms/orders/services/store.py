@@ -1,9 +1,11 @@
 """Inserting orders and their items in set-based SQL built once from the models' fields.
 
-The create path's profile was dominated by the ORM compiling an INSERT of 50 columns for every
-request. Here the statement text is built once per model and database, and each value is still
-prepared by its own field (`pre_save` + `get_db_prep_save`, as `save()` does), so auto dates,
-JSON and decimals are stored exactly as through the ORM.
+The create path's profile was dominated by the ORM: building Model instances (a default looked
+up per field), then compiling an INSERT of 50 columns for every request. Here an order and its
+items are plain rows (`Row`, one attribute per column, read by the presenters like a Model
+instance), the statement text is built once per model and database, and each value that is not
+already of its column's plain type is prepared by its own field (`get_prep_value`, as `save()`
+does), so JSON, decimals and dates are stored exactly as through the ORM.
 
 PostgreSQL: one statement writes every order and item, from two JSON parameters (the statement
 does not depend on the number of rows, so PostgreSQL can keep it prepared). It is atomic on its own,
@@ -15,19 +17,38 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 from oms.orders.models import Order, OrderItem
 
-OrderRows = tuple[Order, Sequence[OrderItem]]
+
+class Row(SimpleNamespace):
+    """An order or item to be stored: one attribute per column (by attname, `customer_id`), plus
+    `pk`. Presenters read it as they read a Model instance."""
+
+
+OrderRows = tuple[Row, Sequence[Row]]
+
+
+def new_row(model: type[models.Model], values: dict[str, Any]) -> Row:
+    """A row of `model` with each column's default, overridden by `values` (by attname)."""
+    constants, factories = _defaults(model)
+    row = constants.copy()
+    for attname, factory in factories:
+        row[attname] = factory()
+    row.update(values)
+    return Row(pk=None, **row)
 
 
 def insert_orders(batch: Sequence[OrderRows]) -> None:
-    """INSERT each order and its items (every order has at least one), setting their pks.
+    """INSERT each order and its items (every order has at least one), setting their pks and
+    the items' order_id.
 
     Raises IntegrityError as `save()` would: a duplicate number, or a reference deleted since it
     was resolved. Call it inside `transaction.atomic()` unless the database is PostgreSQL and
@@ -39,11 +60,14 @@ def insert_orders(batch: Sequence[OrderRows]) -> None:
         _insert_postgresql(batch)
     else:
         _insert_sqlite(batch)
-    for order, items in batch:
-        _saved(order)
-        for item in items:
-            item.order = order
-            _saved(item)
+
+
+def link_transfers(links: Sequence[tuple[int, int]]) -> None:
+    """Store (order pk, funds transfer pk) links, in the caller's transaction."""
+    through = Order.funds_transfer_transactions.through
+    through.objects.bulk_create(
+        [through(order_id=order_id, fundstransfertransaction_id=pk) for order_id, pk in links]
+    )
 
 
 def needs_transaction() -> bool:
@@ -58,43 +82,61 @@ def _fields(model: type[models.Model]) -> tuple[models.Field, ...]:
     return tuple(f for f in model._meta.concrete_fields if not f.primary_key and f.attname != "order_id")
 
 
+@functools.cache
+def _defaults(model: type[models.Model]) -> tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]:
+    """Each column's default: the same value for every row, or (a callable default, such as
+    `dict`) a factory called per row so that no two rows share a mutable default."""
+    constants = {f.attname: f.get_default() for f in _fields(model) if not callable(f.default)}
+    factories = tuple((f.attname, f.get_default) for f in _fields(model) if callable(f.default))
+    return constants, factories
+
+
 # Columns whose values the ORM stores as they are when they already have the column's Python
 # type (a str for a CharField, an int for an IntegerField or a foreign key...). Preparing only
-# the others (decimals, datetimes, JSON, IP addresses, auto dates) halves the cost of a row.
+# the others halves the cost of a row. First match wins: subclasses before their bases.
+_NONE = type(None)
 _PLAIN_TYPES = [
-    (models.JSONField, ()),  # before CharField: a JSON string is still encoded
-    ((models.CharField, models.TextField), (str, type(None))),
-    ((models.IntegerField, models.ForeignKey), (int, type(None))),
-    (models.BooleanField, (bool, type(None))),
+    (models.GenericIPAddressField, ()),  # normalised by the field ("" is NULL, IPv6 compressed)
+    (models.JSONField, ()),  # SQLite: a JSON value, even a string, is encoded by the field
+    ((models.CharField, models.TextField), (str, _NONE)),
+    ((models.IntegerField, models.ForeignKey), (int, _NONE)),
+    (models.BooleanField, (bool, _NONE)),
+]
+# PostgreSQL reads every value from JSON text, parsing each as its column's type: decimals
+# (written as exact strings), dates and datetimes (ISO 8601; the wire types made them aware)
+# and JSON values need nothing from the field. (get_prep_value of these fields returns a
+# Decimal, an aware datetime or a JSON value as it is.)
+_JSON_VALUE = (dict, list, str, int, float, bool, _NONE)
+_PLAIN_TYPES_POSTGRESQL = [
+    (models.GenericIPAddressField, ()),
+    (models.JSONField, _JSON_VALUE),
+    (models.DecimalField, (Decimal, _NONE)),
+    (models.DateTimeField, (datetime, _NONE)),
+    (models.DateField, (date, _NONE)),
+    *_PLAIN_TYPES[2:],
 ]
 
 
 @functools.cache
-def _plain(model: type[models.Model]) -> tuple[tuple[type, ...], ...]:
-    """Per column, the value types stored as they are (none: always prepared by the field)."""
+def _columns_of(
+    model: type[models.Model], vendor: str
+) -> tuple[tuple[str, str, models.Field, tuple[type, ...]], ...]:
+    """Per column: attname, column name, field, and the value types stored as they are."""
+    kinds = _PLAIN_TYPES_POSTGRESQL if vendor == "postgresql" else _PLAIN_TYPES
     return tuple(
-        next((types for kinds, types in _PLAIN_TYPES if isinstance(f, kinds)), ()) for f in _fields(model)
+        (f.attname, f.column, f, next((types for kind, types in kinds if isinstance(f, kind)), ()))
+        for f in _fields(model)
     )
 
 
-def _prepared(obj: models.Model, prepare) -> list:
-    """Each column's value of `obj`: as it is when plain, else `prepare(field, pre_save value)`."""
-    values = []
-    for field, plain in zip(_fields(type(obj)), _plain(type(obj)), strict=True):
-        value = getattr(obj, field.attname)
-        values.append(value if type(value) in plain else prepare(field, field.pre_save(obj, True)))
-    return values
-
-
-def _values(obj: models.Model) -> list:
-    # The wrapper itself, not the `connection` proxy, which looks it up again on every use.
-    wrapper = connections[DEFAULT_DB_ALIAS]
-    return _prepared(obj, lambda field, value: field.get_db_prep_save(value, wrapper))
-
-
-def _saved(obj: models.Model) -> None:
-    obj._state.adding = False
-    obj._state.db = connection.alias
+def _prepared(model: type[models.Model], row: Row, prepare) -> list:
+    """Each column's value of `row`: as it is when plain, else `prepare(field, value)`."""
+    values = vars(row)
+    prepared = []
+    for attname, _, field, plain in _columns_of(model, connection.vendor):
+        value = values[attname]
+        prepared.append(value if type(value) in plain else prepare(field, value))
+    return prepared
 
 
 def _quoted(name: str) -> str:
@@ -109,10 +151,11 @@ def _columns(model: type[models.Model]) -> str:
 
 
 def _insert_postgresql(batch: Sequence[OrderRows]) -> None:
-    orders = [_record(order, position) for position, (order, _) in enumerate(batch)]
+    orders = [_record(Order, order, position) for position, (order, _) in enumerate(batch)]
     rows = [(order, item) for order, order_items in batch for item in order_items]
     items = [
-        _record(item, position, _order_number=order.number) for position, (order, item) in enumerate(rows)
+        _record(OrderItem, item, position, _order_number=order.number)
+        for position, (order, item) in enumerate(rows)
     ]
     with connection.cursor() as cursor:
         cursor.execute(_postgresql_statement(), [_json(orders), _json(items)])
@@ -121,15 +164,21 @@ def _insert_postgresql(batch: Sequence[OrderRows]) -> None:
     for order, order_items in batch:
         for item in order_items:
             order.pk, item.pk = next(ids)
+            item.order_id = order.pk
 
 
-def _record(obj: models.Model, position: int, **extra) -> dict:
+def _record(model: type[models.Model], row: Row, position: int, **extra) -> dict:
     # Values as the fields prepare them for any database; PostgreSQL parses each one as its
     # column's type from the JSON text.
-    values = _prepared(obj, lambda field, value: field.get_prep_value(value))
-    record = {field.column: value for field, value in zip(_fields(type(obj)), values, strict=True)}
+    values = _prepared(model, row, _prep_value)
+    columns = _columns_of(model, "postgresql")
+    record = {column: value for (_, column, _, _), value in zip(columns, values, strict=True)}
     record.update(extra, _position=position)
     return record
+
+
+def _prep_value(field: models.Field, value: Any) -> Any:
+    return field.get_prep_value(value)
 
 
 def _json(records: list[dict]) -> str:
@@ -178,17 +227,23 @@ def _postgresql_statement() -> str:
 
 
 def _insert_sqlite(batch: Sequence[OrderRows]) -> None:
+    # The wrapper itself, not the `connection` proxy, which looks it up again on every use.
+    wrapper = connections[DEFAULT_DB_ALIAS]
+
+    def prepare(field: models.Field, value: Any) -> Any:
+        return field.get_db_prep_save(value, wrapper)
+
     orders = [order for order, _ in batch]
-    _insert_rows(Order, orders, [_values(order) for order in orders])
+    _insert_rows(Order, orders, [_prepared(Order, order, prepare) for order in orders])
     items = []
     for order, order_items in batch:
         for item in order_items:
             item.order_id = order.pk
             items.append(item)
-    _insert_rows(OrderItem, items, [[item.order_id, *_values(item)] for item in items])
+    _insert_rows(OrderItem, items, [[item.order_id, *_prepared(OrderItem, item, prepare)] for item in items])
 
 
-def _insert_rows(model: type[models.Model], objs: list[models.Model], rows: list[list]) -> None:
+def _insert_rows(model: type[models.Model], objs: list[Row], rows: list[list]) -> None:
     per_statement = max(1, connection.features.max_query_params // len(rows[0]))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):

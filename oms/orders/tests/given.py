@@ -40,7 +40,8 @@ def make_order(
         }
         for index in range(items)
     ]
-    return create_order(channel=Channel.objects.get(pk=channel_id), payload=body).order
+    created = create_order(channel=Channel.objects.get(pk=channel_id), payload=body)
+    return Order.objects.get(pk=created.order.pk)
 
 
 def make_reason(code: str = "test_reason", cancellation_type: str = "cancel", **fields) -> CancellationReason:
