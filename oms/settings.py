@@ -51,7 +51,7 @@ def database_from_url(url: str | None) -> dict:
             f"DATABASE_URL scheme {parts.scheme!r} is not supported (use postgres:// or sqlite://)"
         )
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "oms.core.postgresql",
         "NAME": unquote(parts.path.lstrip("/")) or "postgres",
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import simplejson
 from django.utils import timezone
 
@@ -30,5 +31,17 @@ def wire_date(value: date | None) -> str | None:
 
 
 def dumps(data: Any) -> bytes:
-    # simplejson writes Decimal as a JSON number with its exact digits (100.00, never 99.9999).
-    return simplejson.dumps(data, use_decimal=True, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON; a Decimal is written as a JSON number with its exact digits (100.00,
+    never 99.9999). orjson is several times faster than the json modules on an order's answer."""
+    try:
+        return orjson.dumps(data, default=_exact_number, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:
+        # What orjson refuses (an integer past 64 bits, inside a client's JSON field) is still
+        # valid JSON: simplejson writes it.
+        return simplejson.dumps(data, use_decimal=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _exact_number(value: Any) -> orjson.Fragment:
+    if isinstance(value, Decimal) and value.is_finite():
+        return orjson.Fragment(str(value))
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

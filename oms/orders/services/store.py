@@ -23,6 +23,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 from oms.orders.models import Order, OrderItem
@@ -86,9 +87,9 @@ def _fields(model: type[models.Model]) -> tuple[models.Field, ...]:
 def _defaults(model: type[models.Model]) -> tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]:
     """Each column's default: the same value for every row, or (a callable default, such as
     `dict`) a factory called per row so that no two rows share a mutable default."""
-    constants = {f.attname: f.get_default() for f in _fields(model) if not callable(f.default)}
-    factories = tuple((f.attname, f.get_default) for f in _fields(model) if callable(f.default))
-    return constants, factories
+    per_row = [f for f in _fields(model) if f.has_default() and callable(f.default)]
+    constants = {f.attname: f.get_default() for f in _fields(model) if f not in per_row}
+    return constants, tuple((f.attname, f.default) for f in per_row)
 
 
 # Columns whose values the ORM stores as they are when they already have the column's Python
@@ -182,15 +183,23 @@ def _prep_value(field: models.Field, value: Any) -> Any:
 
 
 def _json(records: list[dict]) -> str:
-    return json.dumps(records, default=_json_scalar, separators=(",", ":"))
+    try:
+        # orjson writes datetimes and dates as ISO 8601, and is several times faster than json.
+        return orjson.dumps(records, default=_decimal).decode()
+    except orjson.JSONEncodeError:  # an integer past 64 bits inside a client's JSON field
+        return json.dumps(records, default=_json_scalar, separators=(",", ":"))
+
+
+def _decimal(value):
+    if isinstance(value, Decimal):
+        return str(value)  # exact: parsed by PostgreSQL as numeric
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _json_scalar(value):
-    if isinstance(value, Decimal):
-        return str(value)  # exact: parsed by PostgreSQL as numeric
     if isinstance(value, date):
         return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return _decimal(value)
 
 
 def _definitions(model: type[models.Model]) -> str:

@@ -480,3 +480,14 @@ def test_every_kind_of_column_reads_back_as_create_answered_it(api):
     assert [item["extra_field"]["n"] for item in detail["orderitem_set"]] == [0, 1, 2]
     assert detail["extra_field"]["list"] == ["a", 2, None] and detail["remote_addr"] == "2001:db8::1"
     assert detail["orderitem_set"][1]["extra_field"]["deep"] == {"list": [1.5, None, True]}
+
+
+def test_a_json_field_holding_an_integer_past_64_bits_is_stored_and_answered_exactly(api):
+    # Given an order whose extra_field holds an integer too large for 64 bits (valid JSON)
+    body = minimal_body("BIG-INT-1", extra_field={"big": 2**70, "small": 1})
+    # When it is created and read back
+    created = api.create_order(body)
+    assert created.status_code == 201, created.content
+    detail = api.get(order_url(created.json()["pk"])).json()
+    # Then both answers carry the exact integer
+    assert created.json()["extra_field"] == detail["extra_field"] == {"big": 2**70, "small": 1}
