@@ -1,0 +1,27 @@
+"""The admin's middleware (sessions, CSRF, the logged-in user, messages) runs for the admin and
+is skipped for the API, which authenticates every request by its key."""
+
+from django.test import Client
+
+
+def test_api_answers_carry_no_session_or_csrf_traces(api, seed_body):
+    # Given an API request
+    # When it is answered
+    response = api.create_order(seed_body)
+    # Then no cookie is set and the answer does not vary by cookie (caches may share it)
+    assert response.status_code == 201
+    assert response.cookies == {}
+    assert "Cookie" not in response.get("Vary", "")
+    assert not hasattr(response.wsgi_request, "user") and not hasattr(response.wsgi_request, "session")
+
+
+def test_the_admin_still_gets_its_csrf_token_and_session(db):
+    # Given the admin's login page
+    client = Client(enforce_csrf_checks=True)
+    # When it is read, and a login is posted without the CSRF token
+    page = client.get("/admin/login/")
+    refused = client.post("/admin/login/", {"username": "x", "password": "y"})
+    # Then the page set the CSRF cookie, and the post without the token is refused
+    assert page.status_code == 200 and "csrftoken" in page.cookies
+    assert refused.status_code == 403
+    assert hasattr(page.wsgi_request, "user") and hasattr(page.wsgi_request, "session")
