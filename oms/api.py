@@ -36,6 +36,7 @@ from oms.integrations.api import router as integrations_router
 from oms.integrations.schemas import INTEGRATION_SCHEMAS
 from oms.integrations.services.batches import BatchTransitionRefused
 from oms.locations.api import router as locations_router
+from oms.orders.api import create_router as orders_create_router
 from oms.orders.api import router as orders_router
 from oms.orders.api.bulk import BulkCreateIn
 from oms.orders.schemas import OrderCreateIn
@@ -137,6 +138,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(exc.status_code, [Problem("", ErrorCode.INVALID, str(exc))])
 
 
+api.add_router("/", orders_create_router)
 api.add_router("/", access_router)
 # Before orders: its orders/updates/ and orders/{pk}/ share a prefix, and the first pattern wins.
 api.add_router("/", integrations_router)

@@ -14,7 +14,7 @@ from oms.core.http import json_response, read_json
 from oms.core.openapi import json_body
 from oms.core.wire import problems_from
 from oms.idempotency.http import idempotent
-from oms.orders.api.router import router
+from oms.orders.api.router import create_router
 from oms.orders.presenters import order_to_wire
 from oms.orders.services.bulk import BulkOutcome, ErrorPolicy, create_orders_bulk
 
@@ -24,7 +24,7 @@ class BulkCreateIn(BaseModel):
     error_policy: Literal["reject_everything", "reject_failed"] = "reject_everything"
 
 
-@router.post(
+@create_router.post(
     "/channel/{channel_id}/create_orders/bulk/",
     url_name="create_orders_bulk",
     summary="Create many orders in one call, with one result per order",

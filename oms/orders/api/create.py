@@ -8,13 +8,13 @@ from oms.access.services import get_channel_for
 from oms.core.http import json_response, read_json, warning_header
 from oms.core.openapi import ERROR_RESPONSES, REPLAYED_HEADER, WARNING_HEADER, json_body, response_headers
 from oms.idempotency.http import idempotent
-from oms.orders.api.router import router
+from oms.orders.api.router import create_router
 from oms.orders.presenters import order_to_wire
 from oms.orders.schemas import OrderCreateIn, OrderOut
 from oms.orders.services import create_order
 
 
-@router.post(
+@create_router.post(
     "/channel/{channel_id}/create_orders/",
     url_name="create_orders",
     summary="SalesChannelCreateOrder: create an order with its items",
