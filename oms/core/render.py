@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,10 +19,14 @@ def money(value: Decimal | None) -> Decimal | None:
 
 
 def wire_datetime(value: datetime | None) -> str | None:
-    """As Django REST framework writes it: in the TIME_ZONE setting, `Z` for UTC."""
+    """As Django REST framework writes it: in the TIME_ZONE setting (the API never activates
+    another zone), `Z` for UTC."""
     if value is None:
         return None
-    text = timezone.localtime(value).isoformat()
+    zone = timezone.get_default_timezone()  # cached by Django
+    if value.tzinfo is not UTC or zone.key != "UTC":  # UTC to UTC: skip the conversion
+        value = value.astimezone(zone)
+    text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 

@@ -13,6 +13,7 @@ from oms.channels.models import Channel
 from oms.core.errors import Conflict, ErrorCode, Problem, ValidationFailed
 from oms.orders.models import Order
 from oms.orders.services.create import OrderCreated, PreparedOrder, prepare_order, write_order
+from oms.orders.services.digest import same_content
 from oms.orders.services.parse import parse_order_request
 from oms.orders.services.references import resolve_references, resolve_references_many
 from oms.orders.services.store import insert_orders, link_transfers
@@ -126,8 +127,9 @@ def _classify(channel: Channel, results: list[BulkResult], prepared: dict[int, P
         existing = stored.get(number)
         twin = prepared[first_seen[number]] if number in first_seen else None
         if existing is not None:
-            _same_or_conflict(results[index], existing.payload_hash == digest, existing.pk, number, channel)
-            if existing.payload_hash == digest:
+            same = same_content(existing.payload_hash, ready.order, ready.items, ready.transfers)
+            _same_or_conflict(results[index], same, existing.pk, number, channel)
+            if same:
                 results[index].created = _stored_answer(existing)
         elif twin is not None:
             _same_or_conflict(results[index], twin.order.payload_hash == digest, None, number, channel)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
 import logging
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -22,6 +19,7 @@ from oms.orders.enums import OrderStatus
 from oms.orders.models import Order, OrderItem
 from oms.orders.schemas import OrderCreateIn, OrderIn, OrderItemIn
 from oms.orders.services.checks import check_totals, cross_field_problems
+from oms.orders.services.digest import payload_hash, same_content
 from oms.orders.services.parse import ParsedRequest, parse_order_request
 from oms.orders.services.references import Resolved, resolve_references
 from oms.orders.services.store import Row, insert_orders, link_transfers, needs_transaction, new_row
@@ -153,12 +151,12 @@ def write_order(
             if problems:
                 raise ValidationFailed(problems) from None
             raise
-        return _replay_or_conflict(existing, order.payload_hash)
+        return _replay_or_conflict(existing, order, items, transfers)
     return OrderCreated(order, items, transfers, warnings=warnings)
 
 
-def _replay_or_conflict(existing: Order, payload_hash: str) -> OrderCreated:
-    if existing.payload_hash != payload_hash:
+def _replay_or_conflict(existing: Order, order: Row, items: list[Row], transfers: list[int]) -> OrderCreated:
+    if not same_content(existing.payload_hash, order, items, transfers):
         raise Conflict(
             Problem(
                 "order.number",
@@ -168,9 +166,9 @@ def _replay_or_conflict(existing: Order, payload_hash: str) -> OrderCreated:
             ),
             existing_id=existing.pk,
         )
-    items = list(existing.orderitem_set.order_by("id"))
-    transfers = list(existing.funds_transfer_transactions.order_by("id").values_list("id", flat=True))
-    return OrderCreated(existing, items, transfers, replayed=True)
+    stored_items = list(existing.orderitem_set.order_by("id"))
+    stored_transfers = list(existing.funds_transfer_transactions.order_by("id").values_list("id", flat=True))
+    return OrderCreated(existing, stored_items, stored_transfers, replayed=True)
 
 
 def build_order(
@@ -189,7 +187,7 @@ def build_order(
     order.payment_option = Row(first_refund_strategy=option.text) if option else None
     items = [_item(item, data.order, resolved, now) for item in data.order_item]
     transfers = sorted(set(data.order.fundstransfertransaction_set or []))
-    order.payload_hash = _payload_hash(order, items, transfers)
+    order.payload_hash = payload_hash(order, items, transfers)
     return order, items, transfers
 
 
@@ -235,50 +233,3 @@ def _item(item: OrderItemIn, order: OrderIn, resolved: Resolved, now: datetime) 
 
 def _q(value: Any) -> Any:
     return value.quantize(CENT, rounding=ROUND_HALF_UP) if isinstance(value, Decimal) else value
-
-
-# Server-managed columns, not part of what the client sent.
-_UNHASHED = {
-    "id",
-    "order",
-    "created_date",
-    "modified_date",
-    "payload_hash",
-    "totals_mismatch",
-    "totals_computed",
-    "product_sku",
-    "product_name",
-}
-
-
-def _payload_hash(order: Row, items: list[Row], transfers: list[int]) -> str:
-    """Hash of the rows to be stored: key order, number formatting and omitted defaults do not
-    matter. Its form is that of every stored order (test_payload_hash): do not change it."""
-    canonical = json.dumps(
-        {
-            "order": _hashed(Order, order),
-            "items": [_hashed(OrderItem, item) for item in items],
-            "transfers": transfers,
-        },
-        sort_keys=True,
-        default=_canonical,
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-@functools.cache
-def _hashed_columns(model: type[Order] | type[OrderItem]) -> tuple[str, ...]:
-    return tuple(f.attname for f in model._meta.concrete_fields if f.name not in _UNHASHED)
-
-
-def _hashed(model: type[Order] | type[OrderItem], row: Row) -> dict[str, Any]:
-    values = vars(row)
-    return {attname: values[attname] for attname in _hashed_columns(model)}
-
-
-def _canonical(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(_q(value))

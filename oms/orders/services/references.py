@@ -227,12 +227,14 @@ def _collect(payload: Mapping) -> dict[str, list[tuple[str, int]]]:
     order = payload.get("order") if isinstance(payload, Mapping) else None
     if isinstance(order, Mapping):
         for name, attr in ORDER_REFERENCES.items():
-            _add(wanted[attr], f"order.{name}", order.get(name))
+            if (value := order.get(name)) is not None:  # most references are optional
+                _add(wanted[attr], f"order.{name}", value)
     items = payload.get("order_item") if isinstance(payload, Mapping) else None
     for index, item in enumerate(items if isinstance(items, list) else []):
         if isinstance(item, Mapping):
             for name, attr in ITEM_REFERENCES.items():
-                _add(wanted[attr], f"order_item.{index}.{name}", item.get(name))
+                if (value := item.get(name)) is not None:
+                    _add(wanted[attr], f"order_item.{index}.{name}", value)
     return {attr: wanted.get(attr, []) for attr in _KINDS}
 
 
