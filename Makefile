@@ -48,15 +48,17 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Load benchmark of create_orders on PostgreSQL and SQLite against the database's own ceiling;
-# writes bench/results/latest.json. `make bench BENCH_QUICK=1` skips the 1,000,000-order run.
+# Load benchmark of create_orders on PostgreSQL and SQLite against the database's own ceiling,
+# then the bulk scenario; writes bench/results/latest.json. `make bench BENCH_QUICK=1` skips the
+# 1,000,000-order run.
 bench: install-dev
 	$(BIN)/python bench/run.py
 
 # Order reads at scale: fills 1,000,000 orders on SQLite and PostgreSQL, then p50/p95 of the list
 # by page and by cursor, a modified_date__gt poll and a number lookup. `ORDERS=200000` for less.
 .PHONY: bench-bulk
-# Bulk create against PostgreSQL's own multi-row insert of the same rows (results/bulk.json).
+# The bulk scenario alone: bulk create against PostgreSQL's multi-row insert of the same rows
+# and against its copy of stored rows (results/bulk.json).
 bench-bulk: install-dev
 	cd bench && ../$(BIN)/python bulk.py
 

@@ -6,7 +6,8 @@ For each database: a throwaway database (PostgreSQL: a durable cluster; SQLite: 
 and concurrency level a baseline run (the database alone inserting the same rows) and a run of
 POST create_orders driven by wrk. Then the latency at 80 % of the peak rate, a py-spy profile of the server under load, the
 cost-growth run (throughput at ~0 and at 1,000,000 stored orders, alternating between two
-databases) and a pyinstrument profile of the create path.
+databases) and a pyinstrument profile of the create path. Last, the bulk scenario (bench/bulk.py:
+POST create_orders/bulk/ with 1,000 orders per call against PostgreSQL's multi-row insert).
 Writes bench/results/latest.json and prints a table.
 
 Environment: BENCH_QUICK=1 (skip the cost-growth run), BENCH_DURATION (seconds per service run,
@@ -14,7 +15,7 @@ Environment: BENCH_QUICK=1 (skip the cost-growth run), BENCH_DURATION (seconds p
 BENCH_WARMUP (1), BENCH_CONNECTIONS (4,16,64), BENCH_ITEMS (1,3,20), BENCH_DATABASES
 (postgres,sqlite), BENCH_GROWTH_ORDERS (1000000), BENCH_PROFILE_ORDERS (300, 0 to skip),
 BENCH_PROFILE_DATABASES (sqlite: where the pyinstrument profile runs),
-BENCH_LOADGEN=python (force the fallback load generator); WEB_CONCURRENCY, GUNICORN_THREADS and
+BENCH_LOADGEN=python (force the fallback load generator), BENCH_BULK=0 (skip the bulk scenario); WEB_CONCURRENCY, GUNICORN_THREADS and
 GUNICORN_WORKER_CLASS reach gunicorn as in production.
 """
 
@@ -34,6 +35,7 @@ import timeit
 from dataclasses import dataclass
 from pathlib import Path
 
+import bulk
 import loadgen
 import procstat
 import report
@@ -70,6 +72,7 @@ class Config:
     growth_orders: int  # 0: skip the cost-growth run
     profile_orders: int
     profile_databases: list[str]
+    bulk: bool  # the bulk scenario (bench/bulk.py)
 
     @classmethod
     def from_env(cls) -> Config:
@@ -84,6 +87,7 @@ class Config:
             growth_orders=0 if quick else int(os.environ.get("BENCH_GROWTH_ORDERS", "1000000")),
             profile_orders=int(os.environ.get("BENCH_PROFILE_ORDERS", "300")),
             profile_databases=os.environ.get("BENCH_PROFILE_DATABASES", "sqlite").split(","),
+            bulk=os.environ.get("BENCH_BULK", "1") not in ("", "0"),
         )
 
 
@@ -333,7 +337,10 @@ def run_database(kind: str, config: Config, wrk: str | None, run_id: str) -> dic
 
 def main() -> int:
     if sys.argv[1:] == ["--table"]:  # print the table of the last run again
-        print(report.table(json.loads((RESULTS / "latest.json").read_text())))
+        results = json.loads((RESULTS / "latest.json").read_text())
+        print(report.table(results))
+        if "bulk" in results:
+            print("\n" + bulk.table(results["bulk"]))
         return 0
     config = Config.from_env()
     RESULTS.mkdir(exist_ok=True)
@@ -363,11 +370,16 @@ def main() -> int:
     try:
         for kind in config.databases:
             results["databases"][kind] = run_database(kind, config, wrk, run_id)
+        if config.bulk and "postgres" in config.databases:
+            report.log("bulk: 1,000 orders per call against the database's multi-row insert")
+            results["bulk"] = bulk.run()
     finally:
         results["meta"]["seconds"] = round(time.monotonic() - started, 1)
         results["meta"]["python_reference_us_at_end"] = _python_speed()
         (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str))
     print(report.table(results))
+    if "bulk" in results:
+        print("\n" + bulk.table(results["bulk"]))
     report.log(f"wrote {RESULTS / 'latest.json'} in {results['meta']['seconds']:.0f}s")
     return 0 if report.all_valid(results) else 2
 

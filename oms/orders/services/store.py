@@ -102,6 +102,8 @@ _PLAIN_TYPES = [
     ((models.CharField, models.TextField), (str, _NONE)),
     ((models.IntegerField, models.ForeignKey), (int, _NONE)),
     (models.BooleanField, (bool, _NONE)),
+    (models.DecimalField, (Decimal, _NONE)),  # the driver writes a Decimal as its exact digits
+    (models.DateField, (_NONE,)),  # and DateTimeField: a datetime is made naive in UTC by the field
 ]
 # PostgreSQL reads every value from JSON text, parsing each as its column's type: strings,
 # numbers, booleans, decimals (written as exact strings), dates and datetimes (ISO 8601; the wire
@@ -142,12 +144,23 @@ def _key(index: int) -> str:
 
 
 @functools.cache
-def _plain(model: type[models.Model]) -> tuple[tuple[str, models.Field, tuple[type, ...]], ...]:
-    """Per column: attname, field, and the value types stored as they are."""
+def _plain(model: type[models.Model]) -> tuple[tuple[str, models.Field, tuple[type, ...], bool], ...]:
+    """Per column: attname, field, the value types stored as they are, and whether it is a
+    JSON column with the default encoder (written as JSONField writes it, without its overhead)."""
     return tuple(
-        (f.attname, f, next((types for kind, types in _PLAIN_TYPES if isinstance(f, kind)), ()))
+        (
+            f.attname,
+            f,
+            next((types for kind, types in _PLAIN_TYPES if isinstance(f, kind)), ()),
+            isinstance(f, models.JSONField) and f.encoder is None,
+        )
         for f in _fields(model)
     )
+
+
+def _json_text(value: Any) -> str | None:
+    # JSONField.get_db_prep_save on SQLite: None is SQL NULL, anything else json.dumps(value).
+    return None if value is None else json.dumps(value)
 
 
 def _quoted(name: str) -> str:
@@ -259,8 +272,10 @@ def _insert_sqlite(batch: Sequence[OrderRows]) -> None:
         # Each column's value: as it is when plain, else as its field prepares it for SQLite.
         values = vars(row)
         return [
-            value if type(value := values[attname]) in plain else field.get_db_prep_save(value, wrapper)
-            for attname, field, plain in _plain(model)
+            value
+            if type(value := values[attname]) in plain
+            else (_json_text(value) if is_json else field.get_db_prep_save(value, wrapper))
+            for attname, field, plain, is_json in _plain(model)
         ]
 
     orders = [order for order, _ in batch]
