@@ -312,9 +312,9 @@ def run_database(kind: str, config: Config, wrk: str | None, run_id: str) -> dic
             }
             section["server"] = {
                 "processes": len(procstat.tree_pids(srv.pid)),
-                "WEB_CONCURRENCY": env.get("WEB_CONCURRENCY", "(cpu count)"),
-                "GUNICORN_THREADS": env.get("GUNICORN_THREADS", "(default 4)"),
-                "GUNICORN_WORKER_CLASS": env.get("GUNICORN_WORKER_CLASS", "(default gthread)"),
+                "WEB_CONCURRENCY": env.get("WEB_CONCURRENCY", "(2 x cpu count + 1)"),
+                "GUNICORN_THREADS": env.get("GUNICORN_THREADS", "(default 1)"),
+                "GUNICORN_WORKER_CLASS": env.get("GUNICORN_WORKER_CLASS", "(default sync)"),
             }
             section["queries_per_order"] = helper("queries.py", env, token, run_id, *map(str, config.items))
             if isinstance(db, PostgresDB):
