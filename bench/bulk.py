@@ -1,13 +1,18 @@
 """Bulk create benchmark: `POST create_orders/bulk/` against the database's own multi-row insert.
 
 On a throwaway durable PostgreSQL, served by gunicorn with the production configuration: batches
-of 1,000 orders with 3 items each go through the bulk endpoint (reject_failed), then the
-baseline inserts the same rows with one set-based statement per batch (a CTE: the orders with
-INSERT ... SELECT over generate_series, their items joined to the new ids), copied column for
-column from an order the service stored. Reported as orders/s and the ratio service / baseline
-(the issue's goal: at least 0.5). Run by `make bench-bulk`; never by `make test`.
-"""
+of 1,000 orders with 3 items each go through the bulk endpoint (reject_failed). Two references
+insert the same rows on the same cluster, interleaved with the service batch by batch:
 
+- multi-row insert: per batch one `INSERT ... VALUES (...), (...)` statement (orders, then their
+  items joined to the new ids by number), every value a literal copied from orders the service
+  stored: what the database does for a client sending those rows. The issue's goal is a ratio
+  service / multi-row insert of at least 0.5.
+- copy: per batch one `INSERT ... SELECT` over generate_series copying a stored order: no row
+  travels from a client, the strictest reference.
+
+Run by `make bench` (last) and alone by `make bench-bulk`; never by `make test`.
+"""
 from __future__ import annotations
 
 import json
@@ -44,21 +49,7 @@ def post_bulk(url: str, token: str, body: bytes) -> tuple[int, dict]:
         return response.status, json.loads(response.read())
 
 
-def service_rate(url: str, token: str) -> tuple[float, float]:
-    status, answer = post_bulk(url, token, bulk_body("WARM"))  # warm-up: imports, caches, connections
-    assert status == 200 and answer["summary"]["created"] == BATCH_SIZE, answer["summary"]
-    # Bodies are built before the clock starts: the baseline does not time making its rows either.
-    bodies = [bulk_body(f"SVC{batch}") for batch in range(BATCHES)]
-    started = time.perf_counter()
-    for batch, body in enumerate(bodies):
-        status, answer = post_bulk(url, token, body)
-        if status != 200 or answer["summary"]["created"] != BATCH_SIZE:
-            raise RuntimeError(f"batch {batch}: {status} {answer.get('summary')}")
-    seconds = time.perf_counter() - started
-    return BATCHES * BATCH_SIZE / seconds, seconds
-
-
-def copy_rate(db: PostgresDB) -> tuple[float, float]:
+def copy_statements(db: PostgresDB) -> list[tuple[str, tuple]]:
     """The database copying rows it already holds: INSERT ... SELECT over generate_series, the
     items joined to the new ids. No row travels from a client: the strictest reference."""
     template = db.scalar("SELECT max(id) FROM orders_order")
@@ -66,9 +57,8 @@ def copy_rate(db: PostgresDB) -> tuple[float, float]:
     item_cols = _columns(db, "orders_orderitem", {"id", "order_id"})
     select_order = ", ".join(f'o."{c}"' for c in order_cols)
     select_item = ", ".join(f'i."{c}"' for c in item_cols)
-    started = time.perf_counter()
-    for batch in range(BATCHES):
-        db.conn.execute(
+    return [
+        (
             f"""WITH new AS (
                   INSERT INTO orders_order (number, {", ".join(f'"{c}"' for c in order_cols)})
                   SELECT 'BASE{batch}-' || g, {select_order}
@@ -78,21 +68,21 @@ def copy_rate(db: PostgresDB) -> tuple[float, float]:
                 SELECT new.id, {select_item} FROM new CROSS JOIN orders_orderitem i WHERE i.order_id = %s""",
             (BATCH_SIZE, template, template),
         )
-    seconds = time.perf_counter() - started
-    return BATCHES * BATCH_SIZE / seconds, seconds
+        for batch in range(BATCHES)
+    ]
 
 
-def values_rate(db: PostgresDB) -> tuple[float, float]:
+def values_statements(db: PostgresDB, prefix: str) -> list[bytes]:
     """The database's multi-row insert of rows sent by a client: per batch one statement,
     `INSERT ... VALUES (...), (...)` for the orders and their items, every value a literal
-    copied from the orders the service stored (built before the clock starts)."""
+    copied from the batch of orders the service stored under `prefix`."""
     order_cols = _columns(db, "orders_order", {"id", "number"})
     item_cols = _columns(db, "orders_orderitem", {"id", "order_id"})
     quoted_orders = ", ".join('quote_nullable("' + c + '")' for c in order_cols)
     quoted_items = ", ".join('quote_nullable(i."' + c + '")' for c in item_cols)
     orders = db.conn.execute(
-        f"SELECT number, {quoted_orders} FROM orders_order WHERE number LIKE 'SVC%%' ORDER BY id LIMIT %s",
-        (BATCH_SIZE,),
+        f"SELECT number, {quoted_orders} FROM orders_order WHERE number LIKE %s ORDER BY id",
+        (f"{prefix}-%",),
     ).fetchall()
     items = db.conn.execute(
         f"SELECT o.number, {quoted_items} "
@@ -112,13 +102,33 @@ def values_rate(db: PostgresDB) -> tuple[float, float]:
                   VALUES {order_rows} RETURNING id, number)
                 INSERT INTO orders_orderitem (order_id, {", ".join(f'"{c}"' for c in item_cols)})
                 SELECT new.id, {casts} FROM (VALUES {item_rows})
-                AS v(number, {", ".join(f'"{c}"' for c in item_cols)}) JOIN new USING (number)"""
+                AS v(number, {", ".join(f'"{c}"' for c in item_cols)}) JOIN new USING (number)""".encode()
         )
-    started = time.perf_counter()
-    for statement in statements:
-        db.conn.execute(statement.encode())
-    seconds = time.perf_counter() - started
-    return BATCHES * BATCH_SIZE / seconds, seconds
+    return statements
+
+
+def measure(db: PostgresDB, url: str, token: str) -> dict[str, float]:
+    """Seconds for BATCHES batches of each: the service, the multi-row insert and the copy, the
+    three interleaved batch by batch so that they share the machine's noise."""
+    status, answer = post_bulk(url, token, bulk_body("WARM"))  # warm-up: imports, caches, connections
+    assert status == 200 and answer["summary"]["created"] == BATCH_SIZE, answer["summary"]
+    # Everything is built before the clock starts: no side times making its rows.
+    bodies = [bulk_body(f"SVC{batch}") for batch in range(BATCHES)]
+    values, copies = values_statements(db, "WARM"), copy_statements(db)
+    seconds = {"service": 0.0, "values": 0.0, "copy": 0.0}
+    for batch in range(BATCHES):
+        started = time.perf_counter()
+        status, answer = post_bulk(url, token, bodies[batch])
+        seconds["service"] += time.perf_counter() - started
+        if status != 200 or answer["summary"]["created"] != BATCH_SIZE:
+            raise RuntimeError(f"batch {batch}: {status} {answer.get('summary')}")
+        started = time.perf_counter()
+        db.conn.execute(values[batch])
+        seconds["values"] += time.perf_counter() - started
+        started = time.perf_counter()
+        db.conn.execute(*copies[batch])
+        seconds["copy"] += time.perf_counter() - started
+    return seconds
 
 
 def _types(db: PostgresDB, table: str, columns: list[str]) -> list[str]:
@@ -139,26 +149,26 @@ def _columns(db: PostgresDB, table: str, skip: set[str]) -> list[str]:
 
 
 def run() -> dict:
-    """Service, then both baselines, on one throwaway durable cluster."""
+    """The service and both references, interleaved, on one throwaway durable cluster."""
     with PostgresDB.start() as db, tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "DATABASE_URL": db.url, "OMS_VAR_DIR": tmp}
         token = srv.prepare(env)
         with srv.gunicorn(env, Path(tmp) / "gunicorn.log") as server:
-            service, service_s = service_rate(server.url, token)
-        values, values_s = values_rate(db)
-        copy, copy_s = copy_rate(db)
+            seconds = measure(db, server.url, token)
+    orders = BATCHES * BATCH_SIZE
+    service, values, copy = (orders / seconds[kind] for kind in ("service", "values", "copy"))
     return {
         "database": "PostgreSQL 15 (durable)",
         "batch_size": BATCH_SIZE,
         "batches": BATCHES,
         "items_per_order": ITEMS,
         "service_orders_per_s": round(service, 1),
-        "service_seconds": round(service_s, 2),
+        "service_seconds": round(seconds["service"], 2),
         "values_baseline_orders_per_s": round(values, 1),
-        "values_baseline_seconds": round(values_s, 2),
+        "values_baseline_seconds": round(seconds["values"], 2),
         "ratio": round(service / values, 3),
         "copy_baseline_orders_per_s": round(copy, 1),
-        "copy_baseline_seconds": round(copy_s, 2),
+        "copy_baseline_seconds": round(seconds["copy"], 2),
         "ratio_to_copy": round(service / copy, 3),
         "load_average": os.getloadavg(),
     }
@@ -167,7 +177,7 @@ def run() -> dict:
 def table(result: dict) -> str:
     return (
         f"bulk create, {result['batch_size']} orders x {result['items_per_order']} items per call, "
-        f"{result['batches']} calls, one client, PostgreSQL durable:\n"
+        f"{result['batches']} calls, one client, PostgreSQL durable; the three interleaved batch by batch:\n"
         f"  service          {result['service_orders_per_s']:8.0f} orders/s  ({result['service_seconds']:.2f} s)\n"
         f"  multi-row insert {result['values_baseline_orders_per_s']:8.0f} orders/s  "
         f"({result['values_baseline_seconds']:.2f} s; per batch one INSERT ... VALUES of the same rows as literals)\n"

@@ -55,6 +55,9 @@ _ITEM_REFS = {
     "cancellation_reconciliation",
     "parent",
 }
+# Request field -> model attname: references are stored in their `_id` column.
+_ORDER_ATTNAMES = {name: f"{name}_id" for name in _ORDER_REFS}
+_ITEM_ATTNAMES = {name: f"{name}_id" for name in _ITEM_REFS}
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,7 @@ def build_order(
 def _order_values(order: OrderIn) -> dict[str, Any]:
     # The model's __dict__ holds its fields' values (iterating the model is several times slower).
     sent = {k: v for k, v in order.__dict__.items() if v is not None and k not in _ORDER_SPECIAL}
-    values = {(f"{name}_id" if name in _ORDER_REFS else name): _q(value) for name, value in sent.items()}
+    values = {_ORDER_ATTNAMES.get(name, name): _q(value) for name, value in sent.items()}
     values["checkout_provider_id"] = order.checkout_provider_id
     if order.delivery_range is not None:
         values["delivery_range_start"] = order.delivery_range.start
@@ -212,7 +215,7 @@ def _order_values(order: OrderIn) -> dict[str, Any]:
 
 def _item_values(item: OrderItemIn, order: OrderIn) -> dict[str, Any]:
     sent = {k: v for k, v in item.__dict__.items() if v is not None and k not in _ITEM_SPECIAL}
-    values = {(f"{name}_id" if name in _ITEM_REFS else name): _q(value) for name, value in sent.items()}
+    values = {_ITEM_ATTNAMES.get(name, name): _q(value) for name, value in sent.items()}
     quantity = item.effective_quantity
     values.update(
         quantity=quantity,
@@ -232,4 +235,11 @@ def _item(item: OrderItemIn, order: OrderIn, resolved: Resolved, now: datetime) 
 
 
 def _q(value: Any) -> Any:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP) if isinstance(value, Decimal) else value
+    # type() first: this runs for every value of every order of a bulk call.
+    kind = type(value)
+    if kind is Decimal or (kind not in _NOT_DECIMAL and isinstance(value, Decimal)):
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value
+
+
+_NOT_DECIMAL = {str, int, bool, dict, list, type(None), datetime}
