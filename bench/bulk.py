@@ -13,6 +13,7 @@ insert the same rows on the same cluster, interleaved with the service batch by 
 
 Run by `make bench` (last) and alone by `make bench-bulk`; never by `make test`.
 """
+
 from __future__ import annotations
 
 import json
