@@ -203,7 +203,7 @@ class Bench:
         """p50/p90/p99 at ~80 % of the peak rate: closed loop with exponential think time.
 
         wrk has no fixed-rate mode; with think time t, each connection's cycle is t + latency, so
-        t is calibrated by short runs (at most three) until the rate is within 10 % of the target;
+        t is calibrated by short runs (at most five) until the rate is within 10 % of the target;
         the run reports the fraction of the peak it reached.
         """
         runs = [r["app"] for r in rows if r["app"]["items"] == LATENCY_ITEMS and r["app"]["valid"]]
@@ -211,12 +211,14 @@ class Bench:
             return None
         peak = max(runs, key=lambda r: r["orders_per_s"])
         target = PEAK_FRACTION * peak["orders_per_s"]
-        # At the peak's connection count the server was saturated with no think time, so some
-        # think time t >= 0 brings the rate down to the target; no more connections are needed.
-        connections = peak["connections"]
+        # The fewest connections that carried the target rate with no think time: some think time
+        # t >= 0 brings their rate down to it. More connections than needed would add only the
+        # wait of clients queued behind the busy workers (the 64-connection rows show that wait).
+        base = min((r for r in runs if r["orders_per_s"] >= target), key=lambda r: r["connections"])
+        connections = base["connections"]
         cycle = connections * 1000 / target  # ms per request and connection at the target rate
-        think = max(0.0, cycle - peak["latency_ms"]["mean"] * PEAK_FRACTION)
-        for _ in range(3):
+        think = max(0.0, cycle - base["latency_ms"]["mean"] * PEAK_FRACTION)
+        for _ in range(5):
             trial = self.measure(LATENCY_ITEMS, connections, duration=2, think_ms=think)
             if trial["orders_per_s"] <= 0 or abs(trial["orders_per_s"] / target - 1) <= 0.1:
                 break
