@@ -189,8 +189,9 @@ class OperationalEventIn(IntegrationModel):
     trace_id: text(64) | None = None
     span_id: text(64) | None = None
     parent_span_id: text(64) | None = None
-    # {"raw_request", "raw_response"} of a failure: kept as text, however long.
-    raw_data: dict[str, LogText | None] | None = None
+    # {"raw_request", "raw_response"} of a failure: kept as text, however long; keys escaped as
+    # the values are.
+    raw_data: dict[LogText, LogText | None] | None = None
 
 
 # --- cancellation requests and shipping infos ----------------------------------------------------

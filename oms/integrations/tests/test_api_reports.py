@@ -116,3 +116,14 @@ def test_an_operational_event_is_stored(api):
         100_000,
     )
     assert api.get("/api/v1/channel/1/operational_events/", level="error").json()["count"] == 1
+
+
+def test_an_operational_event_whose_raw_data_keys_hold_a_nul_or_a_lone_surrogate_is_kept(api):
+    # Given an event whose raw_data keys hold what the database cannot store as text (found by
+    # schemathesis: a NUL in a key was a 500 on PostgreSQL)
+    raw = '{"event_type": "e", "level": "error", "raw_data": {"a\\u0000b": "x\\u0000", "\\udb64key": null}}'
+    # When it is posted
+    response = api.post("/api/v1/channel/1/operational_events/", raw=raw)
+    # Then it is stored, the keys escaped as the values are
+    assert response.status_code == 201, response.content
+    assert OperationalEvent.objects.get().raw_data == {"a\\u0000b": "x\\u0000", "\\udb64key": None}
