@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import orjson
@@ -11,6 +11,11 @@ import simplejson
 from django.utils import timezone
 
 CENT = Decimal("0.01")
+
+
+def to_cents(value: Decimal) -> Decimal:
+    """A client's amount as stored: rounded half-up to the cent."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def money(value: Decimal | None) -> Decimal | None:

@@ -6,7 +6,7 @@ import logging
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from oms.channels.models import Channel
 from oms.core.errors import Conflict, ErrorCode, Problem, ValidationFailed
-from oms.core.render import CENT
+from oms.core.render import to_cents
 from oms.orders.enums import OrderStatus
 from oms.orders.models import Order, OrderItem
 from oms.orders.schemas import OrderCreateIn, OrderIn, OrderItemIn
@@ -235,11 +235,4 @@ def _item(item: OrderItemIn, order: OrderIn, resolved: Resolved, now: datetime) 
 
 
 def _q(value: Any) -> Any:
-    # type() first: this runs for every value of every order of a bulk call.
-    kind = type(value)
-    if kind is Decimal or (kind not in _NOT_DECIMAL and isinstance(value, Decimal)):
-        return value.quantize(CENT, rounding=ROUND_HALF_UP)
-    return value
-
-
-_NOT_DECIMAL = {str, int, bool, dict, list, type(None), datetime}
+    return to_cents(value) if isinstance(value, Decimal) else value

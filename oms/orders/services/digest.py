@@ -19,12 +19,12 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import orjson
 
-from oms.core.render import CENT
+from oms.core.render import to_cents
 from oms.orders.models import Order, OrderItem
 from oms.orders.services.store import Row
 
@@ -79,16 +79,13 @@ def _hashed(model: type[Order] | type[OrderItem], row: Row) -> dict[str, Any]:
 
 
 def _v2_value(value: Any) -> str:
-    kind = type(value)  # exact types first: this runs for every decimal and date of a batch
-    if kind is Decimal:
+    if isinstance(value, Decimal):
         return str(value)  # the rows' decimals are quantized to the cent when they are built
-    if kind is datetime or isinstance(value, datetime):
+    if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):  # passed through with datetimes
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{kind.__name__} is not JSON serialisable")
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _v1_hash(order: Row, items: Sequence[Row], transfers: list[int]) -> str:
@@ -102,5 +99,5 @@ def _v1_value(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        value = value.quantize(CENT, rounding=ROUND_HALF_UP)
+        value = to_cents(value)
     return str(value)

@@ -214,7 +214,7 @@ def _json(records: list[dict]) -> str:
 
 
 def _decimal(value):
-    if type(value) is Decimal or isinstance(value, Decimal):
+    if isinstance(value, Decimal):
         return str(value)  # exact: parsed by PostgreSQL as numeric
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
