@@ -96,7 +96,9 @@ class PostgresDB:
                 text = f.read().decode(errors="replace")
             self.conn.execute("ALTER SYSTEM RESET log_statement")
             self.conn.execute("SELECT pg_reload_conf()")
-            pattern = re.compile(r"\[(\d+)\] LOG:  statement: (.*)")
+            # Simple-protocol statements log as "statement:", parameterised and prepared ones
+            # (psycopg prepares a query after its fifth run) as "execute <name>:".
+            pattern = re.compile(r"\[(\d+)\] LOG:  (?:statement|execute [^:]*): (.*)")
             for line in text.splitlines():
                 match = pattern.search(line)
                 if match and int(match.group(1)) != own_pid:
