@@ -169,6 +169,9 @@ OMS_MAX_JSON_BYTES = int(os.environ.get("OMS_MAX_JSON_BYTES", str(32 * 1024)))
 OMS_DATE_PLACED_MAX_SKEW_SECONDS = int(os.environ.get("OMS_DATE_PLACED_MAX_SKEW_SECONDS", "300"))
 # Seconds an API key lookup is cached in-process; revoking a key takes effect within this time.
 OMS_API_KEY_CACHE_SECONDS = float(os.environ.get("OMS_API_KEY_CACHE_SECONDS", "5"))
+# Plain create_orders requests are answered beside Django's request cycle (oms/orders/api/lane.py),
+# with the same answers; 0 sends them through Django's handler like every other request.
+OMS_CREATE_LANE = _env_bool("OMS_CREATE_LANE", True)
 # Idempotency-Key answers are replayed for this long (`oms idempotency purge` deletes older ones).
 OMS_IDEMPOTENCY_TTL_SECONDS = int(os.environ.get("OMS_IDEMPOTENCY_TTL_SECONDS", str(24 * 3600)))
 # A keyed request that has not answered after this long is taken to have died (a crash); its key

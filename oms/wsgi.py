@@ -1,6 +1,19 @@
+"""The WSGI application gunicorn serves: Django's handler, behind the create-order fast lane."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+
+def _application():
+    from django.conf import settings
+
+    from oms.orders.api.lane import CreateOrderLane  # needs the apps loaded, as above
+
+    return CreateOrderLane(django_application) if settings.OMS_CREATE_LANE else django_application
+
+
+application = _application()

@@ -30,7 +30,11 @@ def read_json(request: HttpRequest, *, max_bytes: int | None = None) -> Any:
                 f'Send the body as application/json, not "{content_type or "nothing"}".',
             )
         )
-    body = read_body(request, max_bytes=max_bytes)
+    return parse_json(read_body(request, max_bytes=max_bytes))
+
+
+def parse_json(body: bytes) -> Any:
+    """A request body as JSON; 400 for malformed JSON (NaN and Infinity included)."""
     try:
         return json.loads(body or b"", parse_constant=_reject_constant)
     except (ValueError, RecursionError) as error:

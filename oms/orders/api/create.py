@@ -5,13 +5,16 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from oms.access.services import get_channel_for
-from oms.core.http import json_response, read_json, warning_header
+from oms.channels.models import Channel
+from oms.core.http import JSON, read_json, warning_header
 from oms.core.openapi import ERROR_RESPONSES, REPLAYED_HEADER, WARNING_HEADER, json_body, response_headers
+from oms.core.render import dumps
 from oms.idempotency.http import idempotent
 from oms.orders.api.router import create_router
 from oms.orders.presenters import order_to_wire
 from oms.orders.schemas import OrderCreateIn, OrderOut
 from oms.orders.services import create_order
+from oms.orders.services.create import OrderCreated
 
 
 @create_router.post(
@@ -26,11 +29,19 @@ from oms.orders.services import create_order
 @idempotent
 def create_orders(request: HttpRequest, channel_id: int) -> HttpResponse:
     channel = get_channel_for(principal=request.auth, channel_id=channel_id)
-    result = create_order(channel=channel, payload=read_json(request))
+    status, content, headers = created_answer(
+        create_order(channel=channel, payload=read_json(request)), channel
+    )
+    return HttpResponse(content, status=status, content_type=JSON, headers=headers)
+
+
+def created_answer(result: OrderCreated, channel: Channel) -> tuple[int, bytes, dict[str, str]]:
+    """Status, JSON body and headers of a create's answer: 201, or 200 for a replay. Shared with
+    the fast lane (lane.py), which answers the same request without Django's request cycle."""
     body = order_to_wire(
         result.order, channel=channel, items=result.items, fund_transfer_ids=result.fund_transfer_ids
     )
     headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
     if result.warnings:
         headers["Warning"] = warning_header(result.warnings)
-    return json_response(body, status=200 if result.replayed else 201, headers=headers)
+    return (200 if result.replayed else 201), dumps(body), headers
