@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+import orjson
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
@@ -12,6 +14,7 @@ from oms.core.errors import DomainError, ErrorCode, Problem, ValidationFailed, s
 from oms.core.render import dumps
 
 JSON = "application/json"
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
 class UnsupportedMediaType(DomainError):
@@ -35,6 +38,15 @@ def read_json(request: HttpRequest, *, max_bytes: int | None = None) -> Any:
 
 def parse_json(body: bytes) -> Any:
     """A request body as JSON; 400 for malformed JSON (NaN and Infinity included)."""
+    # orjson reads UTF-8 JSON as the json module does, in a third of the time, except integers
+    # past 64 bits, which it turns into floats: bodies with 19 digits in a row go to json. So does
+    # whatever orjson refuses (lone surrogates, a BOM, other encodings, NaN), for json to accept
+    # it or to refuse it with the message clients have always had.
+    if _LONG_DIGITS.search(body) is None:
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(body or b"", parse_constant=_reject_constant)
     except (ValueError, RecursionError) as error:

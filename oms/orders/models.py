@@ -20,12 +20,23 @@ from oms.customers.models import Address, Customer
 from oms.orders.enums import CancelStatus, ClientType, DeliveryType, OrderStatus
 
 
+def _set_only(*fields: tuple[str, str]) -> list[models.Index]:
+    """Indexes of optional references over the rows that have one. Every insert pays for each
+    index it enters, and most orders and items leave these empty; what reads them (a lookup by
+    the referenced row, the check before deleting it) always asks for a value, which a partial
+    index answers. The referencing columns' own FK indexes are turned off (db_index=False)."""
+    return [
+        models.Index(fields=[field], condition=models.Q(**{f"{field}__isnull": False}), name=name)
+        for field, name in fields
+    ]
+
+
 class Order(models.Model):
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="orders")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="orders", db_index=False)
     number = models.CharField(max_length=128, help_text="The channel's order number; unique per channel.")
     status = models.CharField(max_length=32, choices=OrderStatus.choices)
     date_placed = models.DateTimeField()
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", db_index=False)
     shipping_address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="+")
     billing_address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="+")
     currency = models.CharField(max_length=3)
@@ -33,7 +44,9 @@ class Order(models.Model):
     shipping_amount = money_field(default=0)
     shipping_tax_rate = rate_field(default=0)
     extra_field = models.JSONField(default=dict, blank=True)
-    payment_option = models.ForeignKey(PaymentOption, on_delete=models.PROTECT, null=True, blank=True)
+    payment_option = models.ForeignKey(
+        PaymentOption, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
     payment_option_slug = models.CharField(max_length=64, blank=True)
     bin_number = models.CharField(max_length=8, blank=True)
     # Omnitron's installment id; kept as sent, there is no installment table here.
@@ -41,7 +54,9 @@ class Order(models.Model):
     installment_count = models.PositiveSmallIntegerField(default=1)
     delivery_type = models.CharField(max_length=16, choices=DeliveryType.choices, blank=True)
     installment_interest_amount = money_field(default=0)
-    cargo_company = models.ForeignKey(CargoCompany, on_delete=models.PROTECT, null=True, blank=True)
+    cargo_company = models.ForeignKey(
+        CargoCompany, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
     invoice_number = models.CharField(max_length=64, blank=True)
     invoice_date = models.DateTimeField(null=True, blank=True)
     e_archive_url = models.URLField(max_length=1024, blank=True)
@@ -59,7 +74,9 @@ class Order(models.Model):
     )
     has_gift_box = models.BooleanField(default=False)
     gift_box_note = models.TextField(blank=True)
-    external_status = models.ForeignKey(OrderExternalStatus, on_delete=models.PROTECT, null=True, blank=True)
+    external_status = models.ForeignKey(
+        OrderExternalStatus, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
     client_type = models.CharField(max_length=16, choices=ClientType.choices, default=ClientType.DEFAULT)
     language_code = models.CharField(max_length=16, blank=True)
     notes = models.TextField(blank=True)
@@ -67,12 +84,14 @@ class Order(models.Model):
     delivery_range_end = models.DateTimeField(null=True, blank=True)
     shipping_option_slug = models.CharField(max_length=128, blank=True)
     segment = models.CharField(max_length=128, blank=True)
-    checkout_provider = models.ForeignKey(CheckoutProvider, on_delete=models.PROTECT, null=True, blank=True)
+    checkout_provider = models.ForeignKey(
+        CheckoutProvider, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )
     cancellation_info = models.JSONField(default=dict, blank=True)
     defined_tracking_url = models.URLField(max_length=1024, blank=True)
     net_shipping_amount = money_field(default=0, help_text="shipping_amount net of shipping tax.")
     # Set when the channel's totals check is `warn` and the sent totals do not add up.
-    totals_mismatch = models.BooleanField(default=False, db_index=True)
+    totals_mismatch = models.BooleanField(default=False)
     totals_computed = models.JSONField(default=dict, blank=True)
     # Canonical hash of the validated request: a retry with the same body is a replay.
     payload_hash = models.CharField(max_length=64, editable=False)
@@ -93,6 +112,17 @@ class Order(models.Model):
             models.Index(fields=["customer", "id"], name="order_customer_idx"),
             # The list's default sort (newest first) and its id cursor, per channel.
             models.Index(fields=["channel", "id"], name="order_channel_id_idx"),
+            *_set_only(
+                ("payment_option", "order_payment_option_idx"),
+                ("cargo_company", "order_cargo_company_idx"),
+                ("external_status", "order_external_status_idx"),
+                ("checkout_provider", "order_checkout_provider_idx"),
+            ),
+            models.Index(
+                fields=["totals_mismatch"],
+                condition=models.Q(totals_mismatch=True),
+                name="order_totals_mismatch_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -115,10 +145,10 @@ class OrderItem(models.Model):
     tax_amount = money_field(default=0)
     extra_field = models.JSONField(default=dict, blank=True)
     price_list = models.ForeignKey(
-        PriceList, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        PriceList, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     stock_list = models.ForeignKey(
-        StockList, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        StockList, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     shipping_company = models.CharField(max_length=64, blank=True)
     shipment_code = models.CharField(max_length=256, blank=True)
@@ -128,28 +158,28 @@ class OrderItem(models.Model):
     installment_interest_amount = money_field(default=0)
     is_tradable = models.BooleanField(default=False)
     datasource = models.ForeignKey(
-        Datasource, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Datasource, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     localized_attributes = models.JSONField(default=dict, blank=True)
     localized_attributes_kwargs = models.JSONField(default=dict, blank=True)
     cancellation_reconciliation = models.ForeignKey(
-        Reconciliation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Reconciliation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     reconciliation = models.ForeignKey(
-        Reconciliation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Reconciliation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     forced_refund = models.BooleanField(default=False)
     original_stock = models.IntegerField(
         null=True, blank=True, help_text="Stock quantity as the channel saw it."
     )
     shipping_option_group = models.ForeignKey(
-        ShippingOptionGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ShippingOptionGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     discount_amount = money_field(default=0)
     retail_price = money_field(null=True, blank=True)
     image = models.CharField(max_length=1024, blank=True)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", db_index=False
     )
     estimated_delivery_date = models.DateField(null=True, blank=True)
     defined_tracking_url = models.URLField(max_length=1024, blank=True)
@@ -168,6 +198,15 @@ class OrderItem(models.Model):
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="orderitem_quantity_positive"),
             models.CheckConstraint(condition=models.Q(price__gte=0), name="orderitem_price_not_negative"),
         ]
+        indexes = _set_only(
+            ("price_list", "item_price_list_idx"),
+            ("stock_list", "item_stock_list_idx"),
+            ("datasource", "item_datasource_idx"),
+            ("cancellation_reconciliation", "item_cancel_reconciliation_idx"),
+            ("reconciliation", "item_reconciliation_idx"),
+            ("shipping_option_group", "item_shipping_option_group_idx"),
+            ("parent", "item_parent_idx"),
+        )
 
     def __str__(self) -> str:
         return f"item {self.pk} of order {self.order_id}"
