@@ -229,12 +229,20 @@ def _definitions(model: type[models.Model]) -> str:
     # Types without their parameters ("varchar", not "varchar(128)"): a cast to varchar(n)
     # silently truncates, where the column itself refuses a value too long.
     return ", ".join(
-        f'"{_key(index)}" {f.db_type(connection).split("(")[0]}' for index, f in enumerate(_fields(model))
+        f'"{_key(index)}" {_short_type(f.db_type(connection).split("(")[0])}'
+        for index, f in enumerate(_fields(model))
     )
 
 
+def _short_type(name: str) -> str:
+    # The same type by its shorter name, to keep the statement within psycopg's cache of parsed
+    # queries (4 KiB; past it psycopg parses the statement again on every run).
+    return "timestamptz" if name == "timestamp with time zone" else name
+
+
 def _selected(model: type[models.Model]) -> str:
-    return ", ".join(f'v."{_key(index)}"' for index in range(len(_fields(model))))
+    # Unqualified: no other source of the SELECT has columns named by numbers.
+    return ", ".join(f'"{_key(index)}"' for index in range(len(_fields(model))))
 
 
 @functools.cache
