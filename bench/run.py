@@ -314,7 +314,7 @@ def run_database(kind: str, config: Config, wrk: str | None, run_id: str) -> dic
             }
             section["server"] = {
                 "processes": len(procstat.tree_pids(srv.pid)),
-                "WEB_CONCURRENCY": env.get("WEB_CONCURRENCY", "(2 x cpu count + 1)"),
+                "WEB_CONCURRENCY": env.get("WEB_CONCURRENCY", "(2 x cpu count)"),
                 "GUNICORN_THREADS": env.get("GUNICORN_THREADS", "(default 1)"),
                 "GUNICORN_WORKER_CLASS": env.get("GUNICORN_WORKER_CLASS", "(default sync)"),
             }

@@ -4,13 +4,15 @@ import multiprocessing
 import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-# One request at a time per process, 2 x cores + 1 processes to overlap database waits. Measured by
-# `make bench` (2 cores, 3 items, 16 connections): the same throughput as gthread (2 x 4 threads)
-# on PostgreSQL with p99 29-37 ms instead of 60 ms, and 632 orders/s instead of 343 on SQLite,
-# where threads fight over the GIL and the write lock. Sync workers close each connection after
-# its answer and a slow client holds one: serve behind a buffering proxy (nginx), as in production.
-# GUNICORN_THREADS > 1 makes gunicorn use gthread workers, as before.
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
+# One request at a time per process, 2 x cores processes to overlap database waits. Measured by
+# `make bench`-style A/B runs (2 cores, 3 items, 16 connections): sync workers give the same
+# throughput as gthread (2 x 4 threads) on PostgreSQL with half the p99, and nearly twice it on
+# SQLite, where threads fight over the GIL and the write lock; 2 x cores gave 912 orders/s against
+# 825 for gunicorn's usual 2 x cores + 1 on PostgreSQL (877 against 841 on SQLite): one process
+# fewer to switch between on cores the database and the clients share. Sync workers close each
+# connection after its answer and a slow client holds one: serve behind a buffering proxy (nginx),
+# as in production. GUNICORN_THREADS > 1 makes gunicorn use gthread workers, as before.
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
