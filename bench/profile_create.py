@@ -57,7 +57,8 @@ def _post(app, body: bytes, token: str) -> str:
     try:
         b"".join(result)
     finally:
-        result.close()  # fires request_finished, as gunicorn does
+        if hasattr(result, "close"):  # Django's answers: fires request_finished, as gunicorn does
+            result.close()
     return status[0]
 
 
