@@ -18,12 +18,13 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 from oms.orders.models import Order, OrderItem
@@ -144,23 +145,38 @@ def _key(index: int) -> str:
 
 
 @functools.cache
-def _plain(model: type[models.Model]) -> tuple[tuple[str, models.Field, tuple[type, ...], bool], ...]:
-    """Per column: attname, field, the value types stored as they are, and whether it is a
-    JSON column with the default encoder (written as JSONField writes it, without its overhead)."""
+def _sqlite_columns(model: type[models.Model]) -> tuple[tuple[str, tuple[type, ...], Preparer], ...]:
+    """Per column: attname, the value types stored as they are, and how any other value is
+    prepared for SQLite."""
     return tuple(
-        (
-            f.attname,
-            f,
-            next((types for kind, types in _PLAIN_TYPES if isinstance(f, kind)), ()),
-            isinstance(f, models.JSONField) and f.encoder is None,
-        )
+        (f.attname, next((types for kind, types in _PLAIN_TYPES if isinstance(f, kind)), ()), _preparer(f))
         for f in _fields(model)
     )
 
 
-def _json_text(value: Any) -> str | None:
+Preparer = Callable[[Any, Any], Any]  # (value, connection) -> the value SQLite stores
+
+
+def _preparer(field: models.Field) -> Preparer:
+    if isinstance(field, models.JSONField) and field.encoder is None:
+        return _json_text
+    if isinstance(field, models.DateTimeField) and settings.USE_TZ:
+        return functools.partial(_aware_datetime, field)
+    return field.get_db_prep_save
+
+
+def _json_text(value: Any, wrapper: Any = None) -> str | None:
     # JSONField.get_db_prep_save on SQLite: None is SQL NULL, anything else json.dumps(value).
     return None if value is None else json.dumps(value)
+
+
+def _aware_datetime(field: models.DateTimeField, value: Any, wrapper: Any) -> Any:
+    # DateTimeField.get_db_prep_save on SQLite for an aware datetime (the wire types make every
+    # one aware): made naive in the connection's time zone, written as text. A tenth of a create's
+    # CPU on SQLite went through the field's checks and the backend's adapter.
+    if isinstance(value, datetime) and value.utcoffset() is not None:
+        return str(value.astimezone(wrapper.timezone).replace(tzinfo=None))
+    return field.get_db_prep_save(value, wrapper)
 
 
 def _quoted(name: str) -> str:
@@ -280,10 +296,8 @@ def _insert_sqlite(batch: Sequence[OrderRows]) -> None:
         # Each column's value: as it is when plain, else as its field prepares it for SQLite.
         values = vars(row)
         return [
-            value
-            if type(value := values[attname]) in plain
-            else (_json_text(value) if is_json else field.get_db_prep_save(value, wrapper))
-            for attname, field, plain, is_json in _plain(model)
+            value if type(value := values[attname]) in plain else prepare(value, wrapper)
+            for attname, plain, prepare in _sqlite_columns(model)
         ]
 
     orders = [order for order, _ in batch]
