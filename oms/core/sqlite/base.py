@@ -50,12 +50,11 @@ def _qmark(query: str) -> str:
 
 class DatabaseWrapper(base.DatabaseWrapper):
     features_class = DatabaseFeatures
+    _write_lock_fd: int | None = None
+    _write_lock_held = False
 
     def create_cursor(self, name=None):
         return self.connection.cursor(factory=SQLiteCursorWrapper)
-
-    _write_lock_fd: int | None = None
-    _write_lock_held = False
 
     def _start_transaction_under_autocommit(self):
         self._take_write_lock()
