@@ -283,7 +283,9 @@ def test_the_lane_can_be_turned_off(token, settings):
     settings.OMS_CREATE_LANE = False
     from oms import wsgi
 
-    assert wsgi._application() is django_application
+    assert wsgi._application().app is django_application
+    settings.OMS_CREATE_LANE = True
+    assert isinstance(wsgi._application().app, CreateOrderLane)
 
 
 def test_a_lane_create_costs_the_routes_queries(token):
