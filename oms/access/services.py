@@ -85,7 +85,7 @@ def authenticate_key(raw: str) -> Principal:
         principal = cached[1]
     else:
         principal = _load_principal(digest)
-        _cache[digest] = (now + settings.OMS_API_KEY_CACHE_SECONDS, principal)
+        _remember(_cache, digest, principal, now)
     if principal is None:
         raise _not_authenticated("Invalid token.")
     return principal
@@ -107,8 +107,24 @@ def _active_channel(channel_id: int) -> Channel | None:
     if cached is not None and cached[0] > now:
         return cached[1]
     channel = Channel.objects.filter(pk=channel_id, is_active=True).first()
-    _channels[channel_id] = (now + settings.OMS_API_KEY_CACHE_SECONDS, channel)
+    _remember(_channels, channel_id, channel, now)
     return channel
+
+
+# Unknown keys and channel ids are cached too (a miss costs a query), and both come from clients:
+# random ones would grow the caches without end. Past this many entries the expired ones go, and
+# if that is not enough, everything.
+CACHE_MAX_ENTRIES = 10_000
+
+
+def _remember(cache: dict, key, value, now: float) -> None:
+    if len(cache) >= CACHE_MAX_ENTRIES:
+        for stale, (expires, _) in list(cache.items()):  # a copy: other threads may write meanwhile
+            if expires <= now:
+                cache.pop(stale, None)
+        if len(cache) >= CACHE_MAX_ENTRIES:
+            cache.clear()
+    cache[key] = (now + settings.OMS_API_KEY_CACHE_SECONDS, value)
 
 
 def _load_principal(digest: str) -> Principal | None:
