@@ -72,6 +72,11 @@ _BODY_ERRORS = {
     413: "Content Too Large: the body is over OMS_MAX_BODY_BYTES.",
     415: "Unsupported Media Type: the body is not application/json.",
 }
+# Routes taking an Idempotency-Key (oms/idempotency/http.py documents the header parameter).
+_IDEMPOTENCY_KEY = "Idempotency-Key"
+_KEY_ERRORS = {
+    422: "Unprocessable Content: the Idempotency-Key was already used for a different request.",
+}
 _UNAUTHENTICATED = {401, 403}
 
 
@@ -87,6 +92,8 @@ def add_error_responses(schema: dict[str, Any]) -> None:
                 expected |= _WRITE_ERRORS
             if method in {"post", "put", "patch"}:
                 expected |= _BODY_ERRORS
+            if any(p.get("name") == _IDEMPOTENCY_KEY for p in operation.get("parameters", [])):
+                expected |= _KEY_ERRORS
             for status, description in expected.items():
                 if status in _UNAUTHENTICATED and not operation.get("security"):
                     continue
