@@ -2,6 +2,7 @@
 
 import copy
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,18 @@ from oms.demo import load_demo
 FIXTURES = Path(__file__).parent / "tests" / "fixtures"
 SEED_REQUEST_TEXT = (FIXTURES / "seed_request.json").read_text()
 SEED_RESPONSE = json.loads((FIXTURES / "seed_response.json").read_text())
+
+
+def process_level(owns: str) -> list:
+    """The marks of a test that starts its own server and `owns` its database: slow, and run once
+    per `make test`, in the pass without DATABASE_URL (it needs no test database)."""
+    return [
+        pytest.mark.slow,
+        pytest.mark.skipif(
+            bool(os.environ.get("DATABASE_URL")),
+            reason=f"process-level test with {owns}: runs once, in the pass without DATABASE_URL",
+        ),
+    ]
 
 
 @pytest.fixture(autouse=True)

@@ -6,22 +6,15 @@ chunked'`) send no Content-Length; Django alone read such bodies as empty.
 
 import http.client
 import json
-import os
 import sys
 from pathlib import Path
 
-import pytest
+from conftest import process_level
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from liveserver import Server, order_body, prepare, server_env
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        bool(os.environ.get("DATABASE_URL")),
-        reason="process-level test with its own SQLite file: runs once, in the pass without DATABASE_URL",
-    ),
-]
+pytestmark = process_level("its own SQLite file")
 
 
 def post_chunked(port: int, path: str, body: bytes, token: str) -> tuple[int, dict]:

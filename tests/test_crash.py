@@ -5,23 +5,18 @@ PostgreSQL cluster and gunicorn, so it needs no test database and runs once per 
 in the SQLite pass (DATABASE_URL unset), skipped in the PostgreSQL pass.
 """
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import process_level
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import crashtest
 from pgcluster import ClusterError, cluster, find_bindir
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        bool(os.environ.get("DATABASE_URL")),
-        reason="process-level test with its own PostgreSQL cluster: runs once, in the pass without DATABASE_URL",
-    ),
-]
+pytestmark = process_level("its own PostgreSQL cluster")
 
 
 def postgres_available() -> bool:

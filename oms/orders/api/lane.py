@@ -77,9 +77,10 @@ class CreateOrderLane:
         self._probe_handler.load_middleware()  # here, before threads share it (gthread workers)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        channel_id = self._taken(environ)
-        if channel_id is None:
+        taken = self._taken(environ)
+        if taken is None:
             return self.app(environ, start_response)
+        channel_id, added_headers = taken
         body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
         answer = self._answer(environ, channel_id, body)
         if answer is None:
@@ -92,13 +93,14 @@ class CreateOrderLane:
                 ("Content-Type", JSON),
                 *headers.items(),
                 ("Content-Length", str(len(content))),
-                *self._added_headers[self._probe_key(environ)],
+                *added_headers,
             ],
         )
         return [content]
 
-    def _taken(self, environ: dict) -> int | None:
-        """The URL's channel id when the lane takes this request, else None."""
+    def _taken(self, environ: dict) -> tuple[int, list[tuple[str, str]]] | None:
+        """The URL's channel id and the middleware's headers when the lane takes this request,
+        else None."""
         if not self._enabled or environ["REQUEST_METHOD"] != "POST":
             return None
         match = PATH.fullmatch(environ.get("PATH_INFO", ""))
@@ -113,9 +115,10 @@ class CreateOrderLane:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if not length.isdigit() or (limit is not None and int(length) > limit):
             return None
-        if self._middleware_headers(environ) is None:
+        added_headers = self._middleware_headers(environ)
+        if added_headers is None:
             return None
-        return int(match[1])
+        return int(match[1]), added_headers
 
     def _answer(self, environ: dict, channel_id: int, body: bytes) -> Answer | None:
         signals.request_started.send(sender=self.__class__, environ=environ)

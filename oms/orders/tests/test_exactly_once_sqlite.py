@@ -6,25 +6,18 @@ table locks, so this runs a real gunicorn (2 processes x 4 threads) on a SQLite 
 DATABASE_URL.
 """
 
-import os
 import sqlite3
 import sys
 import threading
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import pytest
+from conftest import process_level
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
 from liveserver import Server, order_body, post_json, prepare, server_env
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        bool(os.environ.get("DATABASE_URL")),
-        reason="process-level test with its own SQLite file: runs once, in the pass without DATABASE_URL",
-    ),
-]
+pytestmark = process_level("its own SQLite file")
 PATH = "/api/v1/channel/1/create_orders/"
 THREADS = 16
 UNIQUE_PER_THREAD = 5
