@@ -62,6 +62,11 @@ bench: install-dev
 bench-bulk: install-dev
 	cd bench && ../$(BIN)/python bulk.py
 
+.PHONY: bench-ab
+# Two commits' create scenario served side by side, runs alternating: `make bench-ab A=main~1 B=main`.
+bench-ab: install-dev
+	cd bench && ../$(BIN)/python ab.py $(or $(A),HEAD~1) $(or $(B),HEAD)
+
 .PHONY: bench-orders-scale
 bench-orders-scale: install-dev
 	$(BIN)/python bench/orders_scale.py --orders $(or $(ORDERS),1000000)

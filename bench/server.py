@@ -30,19 +30,24 @@ class Server:
     url: str
 
 
-def oms(env: dict[str, str], *args: str) -> str:
+def oms(env: dict[str, str], *args: str, root: Path = ROOT) -> str:
+    """`oms ARGS` run from the source tree `root` (another commit's, for an A/B)."""
     out = subprocess.run(
-        [sys.executable, "-m", "oms.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "oms.cli", *args],
+        env={**env, "PYTHONPATH": str(root)},
+        cwd=root,
+        capture_output=True,
+        text=True,
     )
     if out.returncode != 0:
         raise RuntimeError(f"oms {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
     return out.stdout
 
 
-def prepare(env: dict[str, str]) -> str:
+def prepare(env: dict[str, str], root: Path = ROOT) -> str:
     """Create the schema and the demo data; returns the demo API token."""
-    oms(env, "migrate", "--noinput", "-v", "0")
-    first_line = oms(env, "demo").splitlines()[0]
+    oms(env, "migrate", "--noinput", "-v", "0", root=root)
+    first_line = oms(env, "demo", root=root).splitlines()[0]
     prefix = "Demo API token: "
     if not first_line.startswith(prefix):
         raise RuntimeError(f"unexpected `oms demo` output: {first_line!r}")
@@ -56,18 +61,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[Server]:
-    """gunicorn on a free port with oms/gunicorn_conf.py; stopped (TERM, then KILL) on exit.
+def gunicorn(env: dict[str, str], log_path: Path, root: Path = ROOT) -> Iterator[Server]:
+    """gunicorn on a free port with oms/gunicorn_conf.py of the source tree `root` (this one, or
+    another commit's for an A/B); stopped (TERM, then KILL) on exit.
 
     The control socket is disabled: its default path is per user, and another gunicorn on this
     machine (a colleague's test run) would share it.
     """
     port = free_port()
-    env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
-    cmd = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--no-control-socket"]
+    env = {**env, "HOST": "127.0.0.1", "PORT": str(port), "PYTHONPATH": str(root)}
+    conf = root / GUNICORN_CONF.relative_to(ROOT)
+    cmd = [sys.executable, "-m", "gunicorn", "--config", str(conf), "--no-control-socket"]
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
-            cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            cmd, env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
         server = Server(pid=proc.pid, url=f"http://127.0.0.1:{port}")
