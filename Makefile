@@ -67,6 +67,11 @@ bench-bulk: install-dev
 bench-ab: install-dev
 	cd bench && ../$(BIN)/python ab.py $(or $(A),HEAD~1) $(or $(B),HEAD)
 
+.PHONY: fuzz
+# schemathesis, all phases, against gunicorn on SQLite and PostgreSQL: no 5xx, every answer as documented.
+fuzz: install-dev
+	cd bench && ../$(BIN)/python fuzz.py
+
 .PHONY: bench-orders-scale
 bench-orders-scale: install-dev
 	$(BIN)/python bench/orders_scale.py --orders $(or $(ORDERS),1000000)
