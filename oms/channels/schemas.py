@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import ConfigDict, Field
+
+from oms.core.answers import PK, Answer, DateTimeOut, From
 
 
-class CargoOut(BaseModel):
+class CargoOut(Answer):
     pk: int
-    id: int
+    id: Annotated[int, PK]
     name: str
     erp_code: str = Field(description="What a channel's order names as its cargo company (e.g. aras).")
-    shipping_company: str = Field(description="The carrier's code (e.g. yurtici), as orders answer it.")
+    shipping_company: Annotated[str, From("code")] = Field(
+        description="The carrier's code (e.g. yurtici), as orders answer it."
+    )
     is_active: bool
-    created_date: str
-    modified_date: str
+    created_date: DateTimeOut
+    modified_date: DateTimeOut
 
     model_config = ConfigDict(
         json_schema_extra={

@@ -5,8 +5,8 @@ fields) and builds that answer from a model instance or any value with the same 
 Each field says where its value comes from with `From`, when that is not the attribute of its
 own name; its type says how the value is written:
 
-- `Money` (a Decimal): quantized to the cent, written as an exact JSON number (render.money);
-- `DateTime` / `Date`: ISO 8601, as Django REST framework writes them (render.wire_datetime);
+- `MoneyOut` (a Decimal): quantized to the cent, written as an exact JSON number (render.money);
+- `DateTimeOut` / `DateOut`: ISO 8601, as Django REST framework writes them (render.wire_datetime);
 - another `Answer` (or a list of them, or one that may be null): rendered the same way;
 - anything else (str, int, bool, a JSON object): as it is.
 
@@ -45,9 +45,9 @@ class From:
 
 PK = From("pk")
 
-Money = Annotated[Decimal, WithJsonSchema({"type": "number"})]
-DateTime = Annotated[datetime, WithJsonSchema({"type": "string", "format": "date-time"})]
-Date = Annotated[date, WithJsonSchema({"type": "string", "format": "date"})]
+MoneyOut = Annotated[Decimal, WithJsonSchema({"type": "number"})]
+DateTimeOut = Annotated[datetime, WithJsonSchema({"type": "string", "format": "date-time"})]
+DateOut = Annotated[date, WithJsonSchema({"type": "string", "format": "date"})]
 
 
 Renderer = Callable[[Any, Mapping[str, Any]], dict[str, Any]]

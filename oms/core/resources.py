@@ -48,20 +48,20 @@ class Scope:
     prefix: str
     param: str
     keyword: str
-    get: Callable[[Principal, int], Any] | None
+    get: Callable[..., Any] | None  # get(principal=, pk=)
 
     def resolve(self, principal: Principal, path: Mapping[str, Any]) -> dict[str, Any]:
         """The scope's keyword argument for the services ({} for an unscoped resource)."""
         if self.get is None:
             return {}
-        return {self.keyword: self.get(principal, path[self.param])}
+        return {self.keyword: self.get(principal=principal, pk=path[self.param])}
 
 
 CHANNEL = Scope(
     "/channel/{channel_id}",
     "channel_id",
     "channel",
-    lambda principal, pk: get_channel_for(principal=principal, channel_id=pk),
+    lambda *, principal, pk: get_channel_for(principal=principal, channel_id=pk),
 )
 UNSCOPED = Scope("", "", "", None)
 

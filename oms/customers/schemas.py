@@ -14,7 +14,7 @@ from django.core.validators import validate_email
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from oms.core.answers import PK, Answer, DateTime, From
+from oms.core.answers import PK, Answer, DateTimeOut, From
 from oms.core.wire import Id, JsonObject
 from oms.customers.models import Address
 
@@ -165,8 +165,8 @@ class CustomerOut(Answer):
     erp_code: str
     extra_field: dict[str, Any]
     is_active: bool
-    created_date: DateTime
-    modified_date: DateTime
+    created_date: DateTimeOut
+    modified_date: DateTimeOut
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -215,8 +215,8 @@ class AddressOut(Answer):
     district: Annotated[int | None, From("district_id")]
     hash_data: str = Field(description="SHA-256 fingerprint of the address content; `?hash_data=` finds it.")
     is_active: bool
-    created_date: DateTime
-    modified_date: DateTime
+    created_date: DateTimeOut
+    modified_date: DateTimeOut
 
     model_config = ConfigDict(
         json_schema_extra={

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import ConfigDict
+
+from oms.core.answers import PK, Answer, From
 
 
-class LocationOut(BaseModel):
+class LocationOut(Answer):
     pk: int
-    id: int
+    id: Annotated[int, PK]
     name: str
     code: str
     is_active: bool
@@ -22,7 +26,7 @@ class CountryOut(LocationOut):
 
 
 class CityOut(LocationOut):
-    country: int
+    country: Annotated[int, From("country_id")]
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -34,8 +38,10 @@ class CityOut(LocationOut):
 
 
 class TownshipOut(LocationOut):
-    country: int
-    city: int
+    """`township.city` is read (for its country): select it with the township."""
+
+    country: Annotated[int, From("city.country_id")]
+    city: Annotated[int, From("city_id")]
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -55,9 +61,11 @@ class TownshipOut(LocationOut):
 
 
 class DistrictOut(LocationOut):
-    country: int
-    city: int
-    township: int | None
+    """`district.city` is read (for its country): select it with the district."""
+
+    country: Annotated[int, From("city.country_id")]
+    city: Annotated[int, From("city_id")]
+    township: Annotated[int | None, From("township_id")]
 
     model_config = ConfigDict(
         json_schema_extra={
