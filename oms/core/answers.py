@@ -35,8 +35,9 @@ Resolve = Callable[[Any, Mapping[str, Any]], Any]
 class From:
     """Where a field's value comes from: an attribute path of the rendered object (`"channel_id"`,
     `"product.sku"`; `"."` is the object itself, for a nested shape built from its fields), or
-    `resolve(obj, context)` for a value that needs code or the render's context (the channel).
-    `blank_as_null` answers an empty value as null."""
+    `resolve(obj, context)` for a value that needs code or the render's context (the channel);
+    a resolver returns the wire value itself (its type is not converted). `blank_as_null`
+    answers an empty value as null."""
 
     attr: str | None = None
     resolve: Resolve | None = None
@@ -87,7 +88,7 @@ def _build(schema: type[Answer]) -> Callable[[Any, Mapping[str, Any]], dict[str,
             value = f"r{index}(obj, ctx)"
         else:
             value = _attribute(source.attr or name)
-        convert = _converter(field.annotation)
+        convert = _converter(field.annotation) if source.resolve is None else None
         if convert is not None:
             helpers[f"c{index}"] = convert
             value = f"c{index}({value})" if not _takes_context(convert) else f"c{index}({value}, ctx)"

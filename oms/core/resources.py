@@ -72,13 +72,15 @@ class Resource:
 
     `rows` and `get` read (a selector and its one-row lookup); `create`, `update` and `delete`
     write, after `guard(principal=)` when set. Only the routes whose callable is set exist.
-    `context` adds to what the answer's resolvers read (the scope object is always there).
+    `summaries` and `names` (the view names, hence the OpenAPI operation ids) override the
+    defaults per action: list, create, get, update, delete.
+    Answers are rendered with the scope object in their context (`channel=`), for resolvers.
     """
 
     path: str
     out: type[Answer]
     noun: str
-    rows: Callable[..., QuerySet]
+    rows: Callable[..., QuerySet] | None = None
     get: Callable[..., Any] | None = None
     scope: Scope = CHANNEL
     plural: str = ""
@@ -91,6 +93,7 @@ class Resource:
     delete: Callable[..., Any] | None = None
     guard: Callable[..., None] | None = None
     summaries: Mapping[str, str] = field(default_factory=dict)
+    names: Mapping[str, str] = field(default_factory=dict)
     description: str | None = None
 
     @property
@@ -115,6 +118,13 @@ class Resource:
             "update": f"Update {words} (PATCH and PUT both change only the fields sent)",
             "delete": f"Delete {words}",
         } | dict(self.summaries)
+        name = {
+            "list": f"list_{plural}",
+            "create": f"create_{noun}",
+            "get": f"get_{noun}",
+            "update": f"update_{noun}",
+            "delete": f"delete_{noun}",
+        } | dict(self.names)
         common = {"description": self.description} if self.description else {}
         body = json_body(self.body) if self.body is not None else None
         if self.rows is not None:
@@ -123,7 +133,7 @@ class Resource:
                 response={200: page_of(self.out)},
                 summary=summary["list"],
                 openapi_extra=list_openapi(self.filters, self.sorts),
-            )(self._view(module, f"list_{plural}", self._list, row=False))
+            )(self._view(module, name["list"], self._list, row=False))
         if self.create is not None:
             router.post(
                 self.list_path,
@@ -131,10 +141,10 @@ class Resource:
                 summary=summary["create"],
                 openapi_extra=body,
                 **common,
-            )(self._view(module, f"create_{noun}", self._create, row=False))
+            )(self._view(module, name["create"], self._create, row=False))
         if self.get is not None:
             router.get(self.row_path, response={200: self.out}, summary=summary["get"])(
-                self._view(module, f"get_{noun}", self._retrieve, row=True)
+                self._view(module, name["get"], self._retrieve, row=True)
             )
         if self.update is not None:
             router.api_operation(
@@ -144,10 +154,10 @@ class Resource:
                 summary=summary["update"],
                 openapi_extra=body,
                 **common,
-            )(self._view(module, f"update_{noun}", self._update, row=True))
+            )(self._view(module, name["update"], self._update, row=True))
         if self.delete is not None:
             router.delete(self.row_path, response={204: None}, summary=summary["delete"], **common)(
-                self._view(module, f"delete_{noun}", self._delete, row=True)
+                self._view(module, name["delete"], self._delete, row=True)
             )
 
     # --- what each route does --------------------------------------------------------------------
