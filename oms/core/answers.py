@@ -26,7 +26,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, WithJsonSchema
 
-from oms.core.render import money, wire_date, wire_datetime
+from oms.core.render import CENT, money, wire_date, wire_datetime
 
 Resolve = Callable[[Any, Mapping[str, Any]], Any]
 
@@ -77,36 +77,58 @@ class Answer(BaseModel):
         return lambda obj: renderer(obj, context)
 
 
-def _build(schema: type[Answer]) -> Callable[[Any, Mapping[str, Any]], dict[str, Any]]:
+def _build(schema: type[Answer]) -> Renderer:
     """The schema's renderer, as generated source: `def render(obj, ctx): return {...}`."""
-    helpers: dict[str, Any] = {}
+    helpers: dict[str, Any] = {"CENT": CENT}
+    source_code = f"def render(obj, ctx):\n    return {_literal(schema, 'obj', helpers)}\n"
+    exec(compile(source_code, f"<answer {schema.__name__}>", "exec"), helpers)
+    return helpers["render"]
+
+
+def _literal(schema: type[Answer], obj: str, helpers: dict[str, Any]) -> str:
+    """The dict literal of `schema` for the object named `obj` in the generated code."""
     entries = []
-    for index, (name, field) in enumerate(schema.model_fields.items()):
+    for name, field in schema.model_fields.items():
         source = next((meta for meta in field.metadata if isinstance(meta, From)), From())
-        if source.resolve is not None:
-            helpers[f"r{index}"] = source.resolve
-            value = f"r{index}(obj, ctx)"
+        if source.resolve is not None:  # a resolver returns the wire value itself
+            value = f"{_helper(helpers, source.resolve)}({obj}, ctx)"
         else:
-            value = _attribute(source.attr or name)
-        convert = _converter(field.annotation) if source.resolve is None else None
-        if convert is not None:
-            helpers[f"c{index}"] = convert
-            value = f"c{index}({value})" if not _takes_context(convert) else f"c{index}({value}, ctx)"
+            value = _value(_attribute(obj, source.attr or name), field.annotation, helpers)
         if source.blank_as_null:
             value = f"({value} or None)"
-        entries.append(f"{name!r}: {value}")
-    source_code = "def render(obj, ctx):\n    return {" + ", ".join(entries) + "}\n"
-    namespace = dict(helpers)
-    exec(compile(source_code, f"<answer {schema.__name__}>", "exec"), namespace)
-    return namespace["render"]
+        entries.append(f"{field.serialization_alias or field.alias or name!r}: {value}")
+    return "{" + ", ".join(entries) + "}"
 
 
-def _attribute(path: str) -> str:
+def _value(expression: str, annotation: Any, helpers: dict[str, Any]) -> str:
+    """The code writing `expression`, a value of `annotation`, as the wire has it."""
+    convert = _converter(annotation)
+    if convert is None:
+        return expression
+    if isinstance(convert, _Nested) and expression == "obj" and not (convert.many or convert.optional):
+        return _literal(convert.schema, expression, helpers)  # a shape built from the object itself
+    if convert is _MONEY:  # never null: quantize inline, one call fewer per amount
+        return f"{expression}.quantize(CENT)"
+    if _takes_context(convert):
+        return f"{_helper(helpers, convert)}({expression}, ctx)"
+    return f"{_helper(helpers, convert)}({expression})"
+
+
+def _helper(helpers: dict[str, Any], function: Callable[..., Any]) -> str:
+    name = f"h{len(helpers)}"
+    helpers[name] = function
+    return name
+
+
+def _attribute(obj: str, path: str) -> str:
     if path == ".":
-        return "obj"
+        return obj
     if not all(part.isidentifier() for part in path.split(".")):
         raise ValueError(f"Not an attribute path: {path!r}")
-    return "obj." + path
+    return f"{obj}.{path}"
+
+
+_MONEY = object()  # a Decimal that is never null (see _value)
 
 
 class _Nested:
@@ -116,11 +138,17 @@ class _Nested:
 
     def __init__(self, schema: type[Answer], *, many: bool, optional: bool):
         self.schema, self.many, self.optional = schema, many, optional
+        self._render: Renderer | None = None
+
+    def _built(self) -> Renderer:
+        # On first use: the nested schema may be declared after the one that names it.
+        self._render = self.schema.renderer()
+        return self._render
 
     def __call__(self, value: Any, ctx: Mapping[str, Any]) -> Any:
         if value is None and self.optional:
             return None
-        render = self.schema.renderer()
+        render = self._render or self._built()
         if self.many:
             return [render(row, ctx) for row in (value.all() if hasattr(value, "all") else value)]
         return render(value, ctx)
@@ -158,5 +186,5 @@ def _converter(annotation: Any) -> Callable[..., Any] | None:
     if issubclass(annotation, date):
         return wire_date
     if issubclass(annotation, Decimal):
-        return money
+        return money if optional else _MONEY
     return None
