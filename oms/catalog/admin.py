@@ -5,22 +5,17 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from oms.catalog.models import Datasource, PriceList, Product, ProductPrice, ProductStock, StockList
+from oms.core.admin import register_table
 
-
-@admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
-    list_display = ["id", "sku", "name", "base_code", "barcode", "is_active", "modified_date"]
-    list_filter = ["is_active"]
-    search_fields = ["sku", "barcode", "base_code", "name"]
-    readonly_fields = ["created_date", "modified_date"]
-
-
-@admin.register(Datasource)
-class DatasourceAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "code", "is_active"]
-    list_filter = ["is_active"]
-    search_fields = ["code", "name"]
-    readonly_fields = ["created_date", "modified_date"]
+register_table(
+    Product,
+    ["id", "sku", "name", "base_code", "barcode", "is_active", "modified_date"],
+    filters=["is_active"],
+    search=["sku", "barcode", "base_code", "name"],
+)
+register_table(
+    Datasource, ["id", "name", "code", "is_active"], filters=["is_active"], search=["code", "name"]
+)
 
 
 def _rows_link(model: type, list_field: str, obj, label: str):
@@ -41,14 +36,13 @@ class PriceListAdmin(admin.ModelAdmin):
         return _rows_link(ProductPrice, "price_list", obj, "prices")
 
 
-@admin.register(ProductPrice)
-class ProductPriceAdmin(admin.ModelAdmin):
-    list_display = ["id", "price_list", "product", "price", "retail_price", "tax_rate", "modified_date"]
-    list_filter = ["price_list"]
-    list_select_related = ["price_list", "product"]
-    search_fields = ["product__sku", "price_list__code"]
-    autocomplete_fields = ["price_list", "product"]
-    readonly_fields = ["created_date", "modified_date"]
+register_table(
+    ProductPrice,
+    ["id", "price_list", "product", "price", "retail_price", "tax_rate", "modified_date"],
+    filters=["price_list"],
+    search=["product__sku", "price_list__code"],
+    autocomplete_fields=["price_list", "product"],
+)
 
 
 @admin.register(StockList)
@@ -64,11 +58,10 @@ class StockListAdmin(admin.ModelAdmin):
         return _rows_link(ProductStock, "stock_list", obj, "stock")
 
 
-@admin.register(ProductStock)
-class ProductStockAdmin(admin.ModelAdmin):
-    list_display = ["id", "stock_list", "product", "quantity", "modified_date"]
-    list_filter = ["stock_list"]
-    list_select_related = ["stock_list", "product"]
-    search_fields = ["product__sku", "stock_list__code"]
-    autocomplete_fields = ["stock_list", "product"]
-    readonly_fields = ["created_date", "modified_date"]
+register_table(
+    ProductStock,
+    ["id", "stock_list", "product", "quantity", "modified_date"],
+    filters=["stock_list"],
+    search=["product__sku", "stock_list__code"],
+    autocomplete_fields=["stock_list", "product"],
+)

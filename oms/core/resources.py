@@ -37,7 +37,8 @@ from oms.core.http import json_response, read_json
 from oms.core.listing import CHANGE_SORTS, list_openapi, list_page, page_of
 from oms.core.openapi import json_body
 
-ACTIONS = ("list", "create", "get", "update", "delete")
+# The Resource field of each action whose name differs.
+_FIELD = {"list": "rows"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,18 @@ class Resource:
     summaries: Mapping[str, str] = field(default_factory=dict)
     names: Mapping[str, str] = field(default_factory=dict)
     description: str | None = None
+
+    @classmethod
+    def of(cls, services: Any, noun: str, out: type[Answer], actions: str, **options: Any) -> Resource:
+        """The resource whose `services` follow the house names, for the `actions` named
+        ("list get create update delete"): `list_<plural>`, `get_<noun>`, `create_<noun>`,
+        `update_<noun>`, `delete_<noun>`. Its path is its plural unless `path=` says otherwise."""
+        plural = options.get("plural") or f"{noun}s"
+        named = {"list": f"list_{plural}", "get": f"get_{noun}"} | {
+            verb: f"{verb}_{noun}" for verb in ("create", "update", "delete")
+        }
+        found = {_FIELD.get(action, action): getattr(services, named[action]) for action in actions.split()}
+        return cls(options.pop("path", plural), out, noun, **found, **options)
 
     @property
     def list_path(self) -> str:
@@ -159,6 +172,29 @@ class Resource:
             router.delete(self.row_path, response={204: None}, summary=summary["delete"], **common)(
                 self._view(module, name["delete"], self._delete, row=True)
             )
+
+    def route(
+        self,
+        router: Router,
+        method: str,
+        name: str,
+        handle: Callable[[HttpRequest, dict[str, Any], Mapping[str, Any]], HttpResponse],
+        *,
+        row: bool = False,
+        suffix: str = "",
+        write: bool = False,
+        **options: Any,
+    ) -> None:
+        """A route of the resource's own at its list or row path (+ `suffix`), for what the five
+        do not cover: `handle(request, scoped, path)` gets the scope resolved, after the guard
+        when `write`. `options` are ninja's (response, summary, openapi_extra...)."""
+        module = sys._getframe(1).f_globals["__name__"]
+
+        def run(request: HttpRequest, path: Mapping[str, Any]) -> HttpResponse:
+            return handle(request, self.owner(request, path, write=write), path)
+
+        where = (self.row_path if row else self.list_path) + suffix
+        router.api_operation([method], where, **options)(self._view(module, name, run, row=row))
 
     # --- what each route does --------------------------------------------------------------------
 

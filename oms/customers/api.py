@@ -12,58 +12,48 @@ from oms.customers.schemas import AddressIn, AddressOut, CustomerIn, CustomerOut
 
 router = Router(tags=["customers"])
 
-Resource(
-    "customers",
-    CustomerOut,
+_ACTIVE_AND_CHANGED = [
+    Filter("is_active", "is_active", boolean, description="true or false."),
+    *id_filters("pk", "pk"),
+    *datetime_filters("modified_date"),
+]
+CUSTOMER_FILTERS = [
+    Filter("email", "email", text, description="Exact email (case-sensitive)."),
+    Filter("phone_number", "phone_number", text, description="Exact phone number."),
+    Filter("channel_code", "channel_code", text, description="Exact id in the channel."),
+    Filter("erp_code", "erp_code", text, description="Exact ERP code."),
+    *_ACTIVE_AND_CHANGED,
+]
+_ADDRESS_TYPE = choice({value: value for value in Address.AddressType.values}, "address type")
+ADDRESS_FILTERS = [
+    Filter("hash_data", "hash_data", text, description="Exact fingerprint, as named by a duplicate refusal."),
+    *id_filters("customer", "customer_id", what="customer id"),
+    Filter("address_type", "address_type", _ADDRESS_TYPE, description="customer or retail_store."),
+    *_ACTIVE_AND_CHANGED,
+]
+EVERYTHING = "list get create update delete"
+
+Resource.of(
+    services,
     "customer",
-    rows=services.list_customers,
-    get=services.get_customer,
-    filters=[
-        Filter("email", "email", text, description="Exact email (case-sensitive)."),
-        Filter("phone_number", "phone_number", text, description="Exact phone number."),
-        Filter("channel_code", "channel_code", text, description="Exact id in the channel."),
-        Filter("erp_code", "erp_code", text, description="Exact ERP code."),
-        Filter("is_active", "is_active", boolean, description="true or false."),
-        *id_filters("pk", "pk"),
-        *datetime_filters("modified_date"),
-    ],
+    CustomerOut,
+    EVERYTHING,
+    filters=CUSTOMER_FILTERS,
     body=CustomerIn,
-    create=services.create_customer,
-    update=services.update_customer,
-    delete=services.delete_customer,
     summaries={
         "list": "List the channel's customers",
         "create": "Create a customer (unique email per channel)",
         "delete": "Delete a customer no address or order refers to",
     },
 ).register(router)
-
-Resource(
-    "addresses",
-    AddressOut,
+Resource.of(
+    services,
     "address",
+    AddressOut,
+    EVERYTHING,
     plural="addresses",
-    rows=services.list_addresses,
-    get=services.get_address,
-    filters=[
-        Filter(
-            "hash_data", "hash_data", text, description="Exact fingerprint, as named by a duplicate refusal."
-        ),
-        *id_filters("customer", "customer_id", what="customer id"),
-        Filter(
-            "address_type",
-            "address_type",
-            choice({value: value for value in Address.AddressType.values}, "address type"),
-            description="customer or retail_store.",
-        ),
-        Filter("is_active", "is_active", boolean, description="true or false."),
-        *id_filters("pk", "pk"),
-        *datetime_filters("modified_date"),
-    ],
+    filters=ADDRESS_FILTERS,
     body=AddressIn,
-    create=services.create_address,
-    update=services.update_address,
-    delete=services.delete_address,
     summaries={
         "list": "List the addresses of the channel's customers",
         "create": "Create an address; a duplicate is refused with non_field_errors: hash_data:<hash>",

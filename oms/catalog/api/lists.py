@@ -3,7 +3,7 @@ price and stock lists (Omnitron's channel clients)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from pydantic import BaseModel
 
 from oms.catalog import services
 from oms.catalog.api.router import SHARED, bulk_body, router
@@ -18,6 +18,7 @@ from oms.catalog.schemas import (
     StockListOut,
     StockOut,
 )
+from oms.core.answers import Answer
 from oms.core.filters import Filter, boolean, datetime_filters, id_filters, text
 from oms.core.http import json_response
 from oms.core.openapi import json_body
@@ -38,37 +39,58 @@ LIST_FILTERS = [
     *id_filters("pk", "pk"),
 ]
 
-# The rows of one list: reading needs the list's channel or the shared grant, writing the grant.
-PRICES = Resource(
-    "prices",
-    PriceOut,
+EVERYTHING = "list get create update delete"
+
+
+def _rows_of_list(
+    noun: str, out: type[Answer], body: type[BaseModel], bulk_in: type[BaseModel], **options
+) -> None:
+    """The rows of one price or stock list, and their bulk upsert: reading needs the list's
+    channel or the shared grant, writing the grant."""
+    kind = f"{noun}_list"
+    rows = Resource.of(
+        services,
+        noun,
+        out,
+        EVERYTHING,
+        scope=Scope(f"/{kind}s/{{{kind}_id}}", f"{kind}_id", kind, getattr(services, f"get_{kind}")),
+        filters=LIST_ROW_FILTERS,
+        body=body,
+        guard=services.require_shared_grant,
+        description=SHARED,
+        **options,
+    )
+    bulk_upsert = getattr(services, f"bulk_upsert_{noun}s")
+    # Before the row paths: `.../{pk}/` would take bulk_upsert as a pk.
+    rows.route(
+        router,
+        "POST",
+        f"bulk_upsert_{noun}s",
+        lambda request, scoped, path: json_response(
+            bulk_upsert(**scoped, payload=bulk_body(request)).as_dict()
+        ),
+        suffix="bulk_upsert/",
+        write=True,
+        response={200: BulkOut},
+        summary=f"Create or update up to 1,000 {noun}s of a {noun} list by product",
+        description=SHARED,
+        openapi_extra=json_body(bulk_in),
+    )
+    rows.register(router)
+
+
+_rows_of_list(
     "price",
-    scope=Scope("/price_lists/{price_list_id}", "price_list_id", "price_list", services.get_price_list),
-    rows=services.list_prices,
-    get=services.get_price,
-    filters=LIST_ROW_FILTERS,
-    body=PriceIn,
-    guard=services.require_shared_grant,
-    create=services.create_price,
-    update=services.update_price,
-    delete=services.delete_price,
-    description=SHARED,
+    PriceOut,
+    PriceIn,
+    PriceBulkIn,
     summaries={"list": "List the prices of a price list", "create": "Price a product in a price list"},
 )
-STOCKS = Resource(
-    "stocks",
-    StockOut,
+_rows_of_list(
     "stock",
-    scope=Scope("/stock_lists/{stock_list_id}", "stock_list_id", "stock_list", services.get_stock_list),
-    rows=services.list_stocks,
-    get=services.get_stock,
-    filters=LIST_ROW_FILTERS,
-    body=StockIn,
-    guard=services.require_shared_grant,
-    create=services.create_stock,
-    update=services.update_stock,
-    delete=services.delete_stock,
-    description=SHARED,
+    StockOut,
+    StockIn,
+    StockBulkIn,
     summaries={
         "list": "List the stock of a stock list",
         "create": "Stock a product in a stock list",
@@ -77,35 +99,6 @@ STOCKS = Resource(
         "delete": "Delete a stock row",
     },
 )
-
-
-@router.post(
-    PRICES.list_path + "bulk_upsert/",
-    response={200: BulkOut},
-    summary="Create or update up to 1,000 prices of a price list by product",
-    description=SHARED,
-    openapi_extra=json_body(PriceBulkIn),
-)
-def bulk_upsert_prices(request: HttpRequest, price_list_id: int) -> HttpResponse:
-    price_list = PRICES.owner(request, {"price_list_id": price_list_id}, write=True)
-    return json_response(services.bulk_upsert_prices(**price_list, payload=bulk_body(request)).as_dict())
-
-
-@router.post(
-    STOCKS.list_path + "bulk_upsert/",
-    response={200: BulkOut},
-    summary="Create or update up to 1,000 stock quantities of a stock list by product",
-    description=SHARED,
-    openapi_extra=json_body(StockBulkIn),
-)
-def bulk_upsert_stocks(request: HttpRequest, stock_list_id: int) -> HttpResponse:
-    stock_list = STOCKS.owner(request, {"stock_list_id": stock_list_id}, write=True)
-    return json_response(services.bulk_upsert_stocks(**stock_list, payload=bulk_body(request)).as_dict())
-
-
-# After bulk_upsert/: the row paths `.../{pk}/` would take that name as a pk.
-PRICES.register(router)
-STOCKS.register(router)
 
 
 # --- the channel's lists (Omnitron's channel clients) -------------------------------------------

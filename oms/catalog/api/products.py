@@ -26,13 +26,12 @@ def bulk_upsert_products(request: HttpRequest) -> HttpResponse:
 
 
 # After bulk_upsert/: the row path `products/{pk}/` would take that name as a pk.
-Resource(
-    "products",
-    ProductOut,
+Resource.of(
+    services,
     "product",
+    ProductOut,
+    "list get create update delete",
     scope=UNSCOPED,
-    rows=services.list_products,
-    get=services.get_product,
     filters=[
         Filter("sku", "sku", text, description="Exact sku."),
         Filter("sku__in", "sku__in", text, many=True, description="Any of these skus."),
@@ -45,9 +44,6 @@ Resource(
     ],
     body=ProductIn,
     guard=services.require_shared_grant,
-    create=services.create_product,
-    update=services.update_product,
-    delete=services.delete_product,
     description=SHARED,
     summaries={"list": "List products", "delete": "Delete a product nothing refers to"},
 ).register(router)

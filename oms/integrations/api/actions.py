@@ -9,17 +9,13 @@ from oms.integrations.schemas import IntegrationActionIn
 from oms.integrations.schemas_out import IntegrationActionOut
 from oms.integrations.services import actions as services
 
-Resource(
-    "integration_actions",
-    IntegrationActionOut,
+Resource.of(
+    services,
     "integration_action",
-    rows=services.list_integration_actions,
-    get=services.get_integration_action,
+    IntegrationActionOut,
+    "list get create update delete",
     filters=INTEGRATION_ACTION_FILTERS,
     body=IntegrationActionIn,
-    create=services.create_integration_action,
-    update=services.update_integration_action,
-    delete=services.delete_integration_action,
     summaries={
         "list": "List integration actions (content_type_name, remote_id__in, object_id__in, local_batch_id...)",
         "create": "Link one object to the channel's id for it",

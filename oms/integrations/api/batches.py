@@ -23,12 +23,11 @@ def open_batch_request(*, channel: Channel, payload: Any) -> BatchRequest:
     return services.get_batch_request(channel=channel, pk=batch.pk)  # with its objects
 
 
-BATCHES = Resource(
-    "batch_requests",
-    BatchRequestOut,
+BATCHES = Resource.of(
+    services,
     "batch_request",
-    rows=services.list_batch_requests,
-    get=services.get_batch_request,
+    BatchRequestOut,
+    "list get",
     filters=BATCH_REQUEST_FILTERS,
     body=BatchRequestIn,
     create=open_batch_request,

@@ -30,12 +30,11 @@ Resource(
         "list": "Cancellation requests changed since the channel last received them (oldest change first)"
     },
 ).register(router)
-REQUESTS = Resource(
-    "cancellation_requests",
-    CancellationRequestOut,
+REQUESTS = Resource.of(
+    services,
     "cancellation_request",
-    rows=services.list_cancellation_requests,
-    get=services.get_cancellation_request,
+    CancellationRequestOut,
+    "list get",
     filters=CANCELLATION_REQUEST_FILTERS,
     body=CancellationRequestUpdateIn,
     update=services.decide_cancellation_request,

@@ -20,30 +20,28 @@ from oms.integrations.schemas import ErrorReportIn, LocationErrorReportIn, Opera
 from oms.integrations.schemas_out import ErrorReportOut, LocationErrorReportOut, OperationalEventOut
 from oms.integrations.services import reports as services
 
-REPORTS = Resource(
-    "error_reports",
-    ErrorReportOut,
+REPORTS = Resource.of(
+    services,
     "error_report",
-    rows=services.list_error_reports,
+    ErrorReportOut,
+    "list create",
     filters=ERROR_REPORT_FILTERS,
     sorts=ID_ONLY_SORTS,
     body=ErrorReportIn,
-    create=services.create_error_report,
     summaries={
         "list": "List error reports (and success logs)",
         "create": "Report a step of a run (is_ok true for a success log)",
     },
 )
 REPORTS.register(router)
-Resource(
-    "operational_events",
-    OperationalEventOut,
+Resource.of(
+    services,
     "operational_event",
-    rows=services.list_operational_events,
+    OperationalEventOut,
+    "list create",
     filters=OPERATIONAL_EVENT_FILTERS,
     sorts=ID_ONLY_SORTS,
     body=OperationalEventIn,
-    create=services.create_operational_event,
     summaries={"list": "List operational events", "create": "Record an operational event"},
 ).register(router)
 

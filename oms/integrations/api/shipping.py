@@ -13,12 +13,12 @@ from oms.integrations.schemas import OrderShippingInfoIn
 from oms.integrations.schemas_out import OrderShippingInfoOut
 from oms.integrations.services import shipping as services
 
-INFOS = Resource(
-    "order_shipping_infos",
-    OrderShippingInfoOut,
+INFOS = Resource.of(
+    services,
     "shipping_info",
-    rows=services.list_shipping_infos,
-    get=services.get_shipping_info,
+    OrderShippingInfoOut,
+    "list get",
+    path="order_shipping_infos",
     filters=SHIPPING_INFO_FILTERS,
     summaries={"list": "List order shipping infos", "get": "Retrieve an order shipping info"},
 )
