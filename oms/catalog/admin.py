@@ -18,22 +18,26 @@ register_table(
 )
 
 
-def _rows_link(model: type, list_field: str, obj, label: str):
-    url = reverse(f"admin:catalog_{model._meta.model_name}_changelist")
-    return format_html('<a href="{}?{}__id__exact={}">{}</a>', url, list_field, obj.pk, label)
+def _list_admin(model: type, rows: type, list_field: str, column: str, label: str, *shown: str) -> None:
+    """A price or stock list, with a link to its rows."""
+
+    @admin.display(description=label)
+    def link(self, obj):
+        url = reverse(f"admin:catalog_{rows._meta.model_name}_changelist")
+        return format_html('<a href="{}?{}__id__exact={}">{}</a>', url, list_field, obj.pk, label)
+
+    register_table(
+        model,
+        ["id", "name", "code", "channel", *shown, "is_active", column],
+        filters=["channel", "is_active"],
+        search=["code", "name"],
+        readonly_fields=["created_date", "modified_date", column],
+        **{column: link},
+    )
 
 
-@admin.register(PriceList)
-class PriceListAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "code", "channel", "currency", "is_active", "prices"]
-    list_filter = ["channel", "is_active"]
-    list_select_related = ["channel"]
-    search_fields = ["code", "name"]
-    readonly_fields = ["created_date", "modified_date", "prices"]
-
-    @admin.display(description="prices")
-    def prices(self, obj: PriceList):
-        return _rows_link(ProductPrice, "price_list", obj, "prices")
+_list_admin(PriceList, ProductPrice, "price_list", "prices", "prices", "currency")
+_list_admin(StockList, ProductStock, "stock_list", "stocks", "stock")
 
 
 register_table(
@@ -43,19 +47,6 @@ register_table(
     search=["product__sku", "price_list__code"],
     autocomplete_fields=["price_list", "product"],
 )
-
-
-@admin.register(StockList)
-class StockListAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "code", "channel", "is_active", "stocks"]
-    list_filter = ["channel", "is_active"]
-    list_select_related = ["channel"]
-    search_fields = ["code", "name"]
-    readonly_fields = ["created_date", "modified_date", "stocks"]
-
-    @admin.display(description="stock")
-    def stocks(self, obj: StockList):
-        return _rows_link(ProductStock, "stock_list", obj, "stock")
 
 
 register_table(

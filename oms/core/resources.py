@@ -37,6 +37,7 @@ from oms.core.http import json_response, read_json
 from oms.core.listing import CHANGE_SORTS, list_openapi, list_page, page_of
 from oms.core.openapi import json_body
 
+_UPDATE = "Update {} (PATCH and PUT both change only the fields sent)"
 # The Resource field of each action whose name differs.
 _FIELD = {"list": "rows"}
 
@@ -89,6 +90,7 @@ class Resource:
     sorts: Mapping[str, str] = field(default_factory=lambda: CHANGE_SORTS)
     default_sort: str = "id"
     body: type[BaseModel] | None = None
+    update_body: type[BaseModel] | None = None  # when an update's body is not a create's
     create: Callable[..., Any] | None = None
     update: Callable[..., Any] | None = None
     delete: Callable[..., Any] | None = None
@@ -96,6 +98,8 @@ class Resource:
     summaries: Mapping[str, str] = field(default_factory=dict)
     names: Mapping[str, str] = field(default_factory=dict)
     description: str | None = None
+    # `create` returns (row, whether it is new): 201 or 200 for a row that existed.
+    upsert: bool = False
 
     @classmethod
     def of(cls, services: Any, noun: str, out: type[Answer], actions: str, **options: Any) -> Resource:
@@ -122,55 +126,58 @@ class Resource:
         (`list_customers`, `get_customer`...: the OpenAPI operation ids stay put)."""
         module = sys._getframe(1).f_globals["__name__"]
         noun, plural = self.noun, self.plural or f"{self.noun}s"
-        many = plural.replace("_", " ")
         words = ("an " if noun[0] in "aeiou" else "a ") + noun.replace("_", " ")
-        summary = {
-            "list": f"List the {many}",
-            "create": f"Create {words}",
-            "get": f"Retrieve {words}",
-            "update": f"Update {words} (PATCH and PUT both change only the fields sent)",
-            "delete": f"Delete {words}",
-        } | dict(self.summaries)
-        name = {
-            "list": f"list_{plural}",
-            "create": f"create_{noun}",
-            "get": f"get_{noun}",
-            "update": f"update_{noun}",
-            "delete": f"delete_{noun}",
-        } | dict(self.names)
-        common = {"description": self.description} if self.description else {}
-        body = json_body(self.body) if self.body is not None else None
-        if self.rows is not None:
-            router.get(
-                self.list_path,
-                response={200: page_of(self.out)},
-                summary=summary["list"],
-                openapi_extra=list_openapi(self.filters, self.sorts),
-            )(self._view(module, name["list"], self._list, row=False))
-        if self.create is not None:
-            router.post(
-                self.list_path,
-                response={201: self.out},
-                summary=summary["create"],
-                openapi_extra=body,
-                **common,
-            )(self._view(module, name["create"], self._create, row=False))
-        if self.get is not None:
-            router.get(self.row_path, response={200: self.out}, summary=summary["get"])(
-                self._view(module, name["get"], self._retrieve, row=True)
-            )
-        if self.update is not None:
-            router.api_operation(
+        written = {"description": self.description} if self.description else {}
+        body = {"openapi_extra": json_body(self.body)} if self.body is not None else {}
+        update_body = {"openapi_extra": json_body(self.update_body)} if self.update_body else body
+        created = {201: self.out, 200: self.out} if self.upsert else {201: self.out}
+        # action: (service, methods, row path?, default summary, what the route documents)
+        routes = {
+            "list": (
+                self.rows,
+                ["GET"],
+                False,
+                f"List the {plural.replace('_', ' ')}",
+                {
+                    "response": {200: page_of(self.out)},
+                    "openapi_extra": list_openapi(self.filters, self.sorts),
+                },
+            ),
+            "create": (
+                self.create,
+                ["POST"],
+                False,
+                f"Create {words}",
+                {"response": created, **body, **written},
+            ),
+            "get": (self.get, ["GET"], True, f"Retrieve {words}", {"response": {200: self.out}}),
+            "update": (
+                self.update,
                 ["PATCH", "PUT"],
-                self.row_path,
-                response={200: self.out},
-                summary=summary["update"],
-                openapi_extra=body,
-                **common,
-            )(self._view(module, name["update"], self._update, row=True))
-        if self.delete is not None:
-            router.delete(self.row_path, response={204: None}, summary=summary["delete"], **common)(
-                self._view(module, name["delete"], self._delete, row=True)
+                True,
+                _UPDATE.format(words),
+                {
+                    "response": {200: self.out},
+                    **update_body,
+                    **written,
+                },
+            ),
+            "delete": (
+                self.delete,
+                ["DELETE"],
+                True,
+                f"Delete {words}",
+                {"response": {204: None}, **written},
+            ),
+        }
+        for action, (service, methods, row, summary, options) in routes.items():
+            if service is None:
+                continue
+            name = self.names.get(action) or (f"list_{plural}" if action == "list" else f"{action}_{noun}")
+            path = self.row_path if row else self.list_path
+            handle = getattr(self, f"_{action}")
+            router.api_operation(methods, path, summary=self.summaries.get(action, summary), **options)(
+                self._view(module, name, handle, row=row)
             )
 
     def route(
@@ -227,9 +234,12 @@ class Resource:
     def _create(self, request: HttpRequest, path: Mapping[str, Any]) -> HttpResponse:
         scoped = self.owner(request, path, write=True)
         created = call(self.create, **scoped, payload=read_json(request), principal=request.auth)
+        if self.upsert:  # (row, whether it is new): 200 for a row that was there already
+            row, new = created
+            return self.answer(row, 201 if new else 200, **scoped)
         return self.answer(created, 201, **scoped)
 
-    def _retrieve(self, request: HttpRequest, path: Mapping[str, Any]) -> HttpResponse:
+    def _get(self, request: HttpRequest, path: Mapping[str, Any]) -> HttpResponse:
         scoped = self.owner(request, path)
         return self.answer(self.row(request, scoped, path["pk"]), **scoped)
 

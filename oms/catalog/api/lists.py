@@ -103,21 +103,13 @@ _rows_of_list(
 
 # --- the channel's lists (Omnitron's channel clients) -------------------------------------------
 
-Resource(
-    "price_lists",
-    PriceListOut,
-    "channel_price_list",
-    rows=services.list_price_lists,
-    get=services.get_price_list,
-    filters=LIST_FILTERS,
-    summaries={"list": "List the channel's price lists", "get": "Retrieve a price list"},
-).register(router)
-Resource(
-    "stock_lists",
-    StockListOut,
-    "channel_stock_list",
-    rows=services.list_stock_lists,
-    get=services.get_stock_list,
-    filters=LIST_FILTERS,
-    summaries={"list": "List the channel's stock lists", "get": "Retrieve a stock list"},
-).register(router)
+for kind, out in (("price", PriceListOut), ("stock", StockListOut)):
+    Resource(
+        f"{kind}_lists",
+        out,
+        f"channel_{kind}_list",
+        rows=getattr(services, f"list_{kind}_lists"),
+        get=getattr(services, f"get_{kind}_list"),
+        filters=LIST_FILTERS,
+        summaries={"list": f"List the channel's {kind} lists", "get": f"Retrieve a {kind} list"},
+    ).register(router)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from typing import Any
 
-from oms.core.http import read_json
-from oms.core.openapi import json_body
+from oms.channels.models import Channel
 from oms.core.resources import Resource
 from oms.integrations.api.filters import CANCELLATION_REQUEST_FILTERS
 from oms.integrations.api.router import router
+from oms.integrations.models import CancellationRequest
 from oms.integrations.schemas import CancellationRequestIn, CancellationRequestUpdateIn
 from oms.integrations.schemas_out import CancellationRequestOut
 from oms.integrations.services import cancellations as services
@@ -30,27 +30,27 @@ Resource(
         "list": "Cancellation requests changed since the channel last received them (oldest change first)"
     },
 ).register(router)
-REQUESTS = Resource.of(
+
+
+def record_cancellation_request(*, channel: Channel, payload: Any) -> tuple[CancellationRequest, bool]:
+    request, replayed = services.create_cancellation_request(channel=channel, payload=payload)
+    return request, not replayed
+
+
+Resource.of(
     services,
     "cancellation_request",
     CancellationRequestOut,
     "list get",
     filters=CANCELLATION_REQUEST_FILTERS,
-    body=CancellationRequestUpdateIn,
+    body=CancellationRequestIn,
+    create=record_cancellation_request,
+    upsert=True,
     update=services.decide_cancellation_request,
-    names={"update": "decide_cancellation_request"},
-    summaries={"update": "Decide a cancellation request (status: approved, rejected, confirmed, completed)"},
-)
-REQUESTS.register(router)
-
-
-@router.post(
-    REQUESTS.list_path,
-    response={201: CancellationRequestOut, 200: CancellationRequestOut},
-    summary="Record a cancellation or refund request for one item (200: already recorded)",
-    openapi_extra=json_body(CancellationRequestIn),
-)
-def create_cancellation_request(request: HttpRequest, channel_id: int) -> HttpResponse:
-    channel = REQUESTS.owner(request, {"channel_id": channel_id})
-    cancellation, replayed = services.create_cancellation_request(**channel, payload=read_json(request))
-    return REQUESTS.answer(cancellation, 200 if replayed else 201)
+    update_body=CancellationRequestUpdateIn,
+    names={"update": "decide_cancellation_request", "create": "create_cancellation_request"},
+    summaries={
+        "create": "Record a cancellation or refund request for one item (200: already recorded)",
+        "update": "Decide a cancellation request (status: approved, rejected, confirmed, completed)",
+    },
+).register(router)
