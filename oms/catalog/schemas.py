@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from oms.core.answers import PK, Answer, DateTimeOut, From, MoneyOut
+from oms.core.answers import PK, Answer, DateTimeOut, From, MoneyOut, example
 from oms.core.wire import Id, JsonObject, Money, Rate
 
 MAX_BULK_ROWS = 1000
@@ -137,23 +137,14 @@ class ProductOut(Answer):
     created_date: DateTimeOut
     modified_date: DateTimeOut
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 4,
-                    "id": 4,
-                    "sku": "TSHIRT-RED-M",
-                    "name": "T-shirt, red, M",
-                    "base_code": "TSHIRT-RED",
-                    "barcode": "8690000000001",
-                    "attributes": {"color": "red", "size": "M"},
-                    "is_active": True,
-                    "created_date": "2025-01-01T10:00:00Z",
-                    "modified_date": "2025-01-01T10:00:00Z",
-                }
-            ]
-        }
+    model_config = example(
+        4,
+        sku="TSHIRT-RED-M",
+        name="T-shirt, red, M",
+        base_code="TSHIRT-RED",
+        barcode="8690000000001",
+        attributes={"color": "red", "size": "M"},
+        is_active=True,
     )
 
 
@@ -171,23 +162,8 @@ class PriceOut(Answer):
     created_date: DateTimeOut
     modified_date: DateTimeOut
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 12,
-                    "id": 12,
-                    "price_list": 1,
-                    "product": 4,
-                    "sku": "TSHIRT-RED-M",
-                    "price": 199.90,
-                    "retail_price": 249.90,
-                    "tax_rate": 20.00,
-                    "created_date": "2025-01-01T10:00:00Z",
-                    "modified_date": "2025-01-01T10:00:00Z",
-                }
-            ]
-        }
+    model_config = example(
+        12, price_list=1, product=4, sku="TSHIRT-RED-M", price=199.9, retail_price=249.9, tax_rate=20.0
     )
 
 
@@ -203,22 +179,7 @@ class StockOut(Answer):
     created_date: DateTimeOut
     modified_date: DateTimeOut
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 12,
-                    "id": 12,
-                    "stock_list": 1,
-                    "product": 4,
-                    "sku": "TSHIRT-RED-M",
-                    "quantity": 12,
-                    "created_date": "2025-01-01T10:00:00Z",
-                    "modified_date": "2025-01-01T10:00:00Z",
-                }
-            ]
-        }
-    )
+    model_config = example(12, stock_list=1, product=4, sku="TSHIRT-RED-M", quantity=12)
 
 
 class StockListOut(Answer):
@@ -233,22 +194,7 @@ class StockListOut(Answer):
     created_date: DateTimeOut
     modified_date: DateTimeOut
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 1,
-                    "id": 1,
-                    "channel": 1,
-                    "name": "Web stock",
-                    "code": "stock-1",
-                    "is_active": True,
-                    "created_date": "2025-01-01T10:00:00Z",
-                    "modified_date": "2025-01-01T10:00:00Z",
-                }
-            ]
-        }
-    )
+    model_config = example(1, channel=1, name="Web stock", code="stock-1", is_active=True)
 
 
 class PriceListOut(StockListOut):
@@ -256,23 +202,7 @@ class PriceListOut(StockListOut):
 
     currency: str
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 1,
-                    "id": 1,
-                    "channel": 1,
-                    "name": "Web prices",
-                    "code": "prices-1",
-                    "is_active": True,
-                    "created_date": "2025-01-01T10:00:00Z",
-                    "modified_date": "2025-01-01T10:00:00Z",
-                    "currency": "try",
-                }
-            ]
-        }
-    )
+    model_config = example(1, channel=1, name="Web prices", code="prices-1", is_active=True, currency="try")
 
 
 class BulkRowOut(BaseModel):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from oms.core.answers import PK, Answer, DateTimeOut, From
+from oms.core.answers import PK, Answer, DateTimeOut, From, example
 
 
 class CargoOut(Answer):
@@ -21,19 +21,4 @@ class CargoOut(Answer):
     created_date: DateTimeOut
     modified_date: DateTimeOut
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 1,
-                    "id": 1,
-                    "name": "Yurtiçi Kargo",
-                    "erp_code": "YK",
-                    "shipping_company": "yurtici",
-                    "is_active": True,
-                    "created_date": "2025-01-01T10:00:00Z",
-                    "modified_date": "2025-01-01T10:00:00Z",
-                }
-            ]
-        }
-    )
+    model_config = example(1, name="Yurtiçi Kargo", erp_code="YK", shipping_company="yurtici", is_active=True)

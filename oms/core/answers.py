@@ -24,7 +24,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
 from oms.core.render import CENT, money, wire_date, wire_datetime
 
@@ -188,3 +188,13 @@ def _converter(annotation: Any) -> Callable[..., Any] | None:
     if issubclass(annotation, Decimal):
         return money if optional else _MONEY
     return None
+
+
+EXAMPLE_DATE = "2025-01-01T10:00:00Z"
+
+
+def example(pk: int, *, stamped: bool = True, **values: Any) -> ConfigDict:
+    """The `model_config` of an answer documenting one example of it: `pk` is its `id` too, and
+    a `stamped` answer was created and changed at EXAMPLE_DATE."""
+    stamps = {"created_date": EXAMPLE_DATE, "modified_date": EXAMPLE_DATE} if stamped else {}
+    return ConfigDict(json_schema_extra={"examples": [{"pk": pk, "id": pk, **values, **stamps}]})

@@ -14,7 +14,7 @@ from django.core.validators import validate_email
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from oms.core.answers import PK, Answer, DateTimeOut, From
+from oms.core.answers import PK, Answer, DateTimeOut, From, example
 from oms.core.wire import Id, JsonObject
 from oms.customers.models import Address
 
@@ -168,26 +168,17 @@ class CustomerOut(Answer):
     created_date: DateTimeOut
     modified_date: DateTimeOut
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 7,
-                    "id": 7,
-                    "channel": 1,
-                    "email": "ada@example.com",
-                    "phone_number": None,
-                    "first_name": "Ada",
-                    "last_name": "Lovelace",
-                    "channel_code": "1212",
-                    "erp_code": "",
-                    "extra_field": {},
-                    "is_active": True,
-                    "created_date": "2025-01-01T10:00:00Z",
-                    "modified_date": "2025-01-01T10:00:00Z",
-                }
-            ]
-        }
+    model_config = example(
+        7,
+        channel=1,
+        email="ada@example.com",
+        phone_number=None,
+        first_name="Ada",
+        last_name="Lovelace",
+        channel_code="1212",
+        erp_code="",
+        extra_field={},
+        is_active=True,
     )
 
 
@@ -218,36 +209,27 @@ class AddressOut(Answer):
     created_date: DateTimeOut
     modified_date: DateTimeOut
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 9,
-                    "id": 9,
-                    "customer": 7,
-                    "address_type": "customer",
-                    "title": "Home",
-                    "first_name": "Ada",
-                    "last_name": "Lovelace",
-                    "email": "ada@example.com",
-                    "phone_number": "05540000000",
-                    "line": "Moda Cd. 1",
-                    "postcode": "34710",
-                    "notes": "",
-                    "company_name": "",
-                    "tax_office": "",
-                    "tax_no": "",
-                    "e_bill_taxpayer": False,
-                    "identity_number": "",
-                    "country": 1,
-                    "city": 1,
-                    "township": 1,
-                    "district": 1,
-                    "hash_data": "5f0c...e1",
-                    "is_active": True,
-                    "created_date": "2025-01-01T10:00:00Z",
-                    "modified_date": "2025-01-01T10:00:00Z",
-                }
-            ]
-        }
+    model_config = example(
+        9,
+        customer=7,
+        address_type="customer",
+        title="Home",
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.com",
+        phone_number="05540000000",
+        line="Moda Cd. 1",
+        postcode="34710",
+        notes="",
+        company_name="",
+        tax_office="",
+        tax_no="",
+        e_bill_taxpayer=False,
+        identity_number="",
+        country=1,
+        city=1,
+        township=1,
+        district=1,
+        hash_data="5f0c...e1",
+        is_active=True,
     )

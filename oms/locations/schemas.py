@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict
-
-from oms.core.answers import PK, Answer, From
+from oms.core.answers import PK, Answer, From, example
 
 
 class LocationOut(Answer):
@@ -18,23 +16,13 @@ class LocationOut(Answer):
 
 
 class CountryOut(LocationOut):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"pk": 1, "id": 1, "name": "Türkiye", "code": "tr", "is_active": True}]
-        }
-    )
+    model_config = example(1, name="Türkiye", code="tr", is_active=True, stamped=False)
 
 
 class CityOut(LocationOut):
     country: Annotated[int, From("country_id")]
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"pk": 1, "id": 1, "name": "İstanbul", "code": "34", "is_active": True, "country": 1}
-            ]
-        }
-    )
+    model_config = example(1, name="İstanbul", code="34", is_active=True, country=1, stamped=False)
 
 
 class TownshipOut(LocationOut):
@@ -43,20 +31,8 @@ class TownshipOut(LocationOut):
     country: Annotated[int, From("city.country_id")]
     city: Annotated[int, From("city_id")]
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 1,
-                    "id": 1,
-                    "name": "Kadıköy",
-                    "code": "kadikoy",
-                    "is_active": True,
-                    "country": 1,
-                    "city": 1,
-                }
-            ]
-        }
+    model_config = example(
+        1, name="Kadıköy", code="kadikoy", is_active=True, country=1, city=1, stamped=False
     )
 
 
@@ -67,19 +43,6 @@ class DistrictOut(LocationOut):
     city: Annotated[int, From("city_id")]
     township: Annotated[int | None, From("township_id")]
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 1,
-                    "id": 1,
-                    "name": "Caferağa",
-                    "code": "caferaga",
-                    "is_active": True,
-                    "country": 1,
-                    "city": 1,
-                    "township": 1,
-                }
-            ]
-        }
+    model_config = example(
+        1, name="Caferağa", code="caferaga", is_active=True, country=1, city=1, township=1, stamped=False
     )
