@@ -8,16 +8,7 @@ from typing import Any
 
 from oms.channels.models import Channel
 from oms.orders.models import Order, OrderItem
-from oms.orders.schemas import OrderDetailOut, OrderItemRowOut, OrderOut, summarise_cancel_status, wire_status
-
-__all__ = [
-    "order_detail",
-    "order_item_row",
-    "order_summary",
-    "order_to_wire",
-    "summarise_cancel_status",
-    "wire_status",
-]
+from oms.orders.schemas import OrderDetailOut, OrderItemRowOut, OrderOut
 
 _ORDER = OrderOut.renderer()
 
