@@ -545,7 +545,7 @@ READ_ONLY_ORDER_FIELDS = (frozenset(OrderOut.model_fields) - frozenset(OrderIn.m
     "orderitem_set",
     "totals_computed",
 }
-# An item as the order item endpoints answer it (presenters.item_to_wire) carries these too.
+# An item as the order item endpoints answer it (OrderItemRowOut) carries these too.
 READ_ONLY_ITEM_FIELDS = frozenset(
     {"pk", "id", "order", "invoice_number", "invoice_date", "created_date", "modified_date"}
 )
