@@ -14,7 +14,6 @@ from ninja.security import APIKeyHeader
 from oms.access.api import router as access_router
 from oms.access.services import Principal, authenticate_key
 from oms.catalog.api import router as catalog_router
-from oms.catalog.schemas import PriceBulkIn, PriceIn, ProductBulkIn, ProductIn, StockBulkIn, StockIn
 from oms.channels.api import router as channels_router
 from oms.core.errors import (
     Conflict,
@@ -27,19 +26,15 @@ from oms.core.errors import (
     ValidationFailed,
 )
 from oms.core.http import UnsupportedMediaType, error_response
-from oms.core.openapi import add_component_schemas, add_error_responses
+from oms.core.openapi import add_body_schemas, add_error_responses
 from oms.core.wire import code_for, message_for
 from oms.customers.api import router as customers_router
-from oms.customers.schemas import AddressIn, CustomerIn
 from oms.idempotency.services import IdempotencyKeyReused
 from oms.integrations.api import router as integrations_router
-from oms.integrations.schemas import INTEGRATION_SCHEMAS
 from oms.integrations.services.batches import BatchTransitionRefused
 from oms.locations.api import router as locations_router
 from oms.orders.api import create_router as orders_create_router
 from oms.orders.api import router as orders_router
-from oms.orders.api.bulk import BulkCreateIn
-from oms.orders.schemas import OrderCreateIn
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +52,7 @@ class OmsAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
         add_error_responses(schema)
-        add_component_schemas(schema, [OrderCreateIn, BulkCreateIn])
-        add_component_schemas(
-            schema,
-            [CustomerIn, AddressIn, ProductIn, PriceIn, StockIn, ProductBulkIn, PriceBulkIn, StockBulkIn],
-        )
-        add_component_schemas(schema, INTEGRATION_SCHEMAS)
+        add_body_schemas(schema)
         return schema
 
 

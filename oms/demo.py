@@ -17,16 +17,7 @@ from django.db import connection, models, transaction
 from oms.access.models import ApiKey
 from oms.access.services import KEY_PREFIX, hash_key
 from oms.catalog.models import Datasource, PriceList, Product, ProductPrice, ProductStock, StockList
-from oms.channels.models import (
-    CargoCompany,
-    Channel,
-    CheckoutProvider,
-    FundsTransferTransaction,
-    OrderExternalStatus,
-    PaymentOption,
-    Reconciliation,
-    ShippingOptionGroup,
-)
+from oms.channels import models as channel_models
 from oms.customers.models import Address, Customer
 from oms.customers.services.addresses import address_fingerprint
 from oms.locations.models import City, Country, District, Township
@@ -63,18 +54,18 @@ def _get(model: type[models.Model], pk: int, **fields) -> models.Model:
     return model.objects.get_or_create(pk=pk, defaults=fields)[0]
 
 
-def _reference_rows() -> list[Channel]:
+def _reference_rows() -> list[channel_models.Channel]:
     channels = [
-        _get(Channel, 1, name="Demo web store", code="web"),
-        _get(Channel, 2, name="Demo marketplace", code="marketplace"),
+        _get(channel_models.Channel, 1, name="Demo web store", code="web"),
+        _get(channel_models.Channel, 2, name="Demo marketplace", code="marketplace"),
     ]
     country = _get(Country, 1, name="Türkiye", code="tr")
     city = _get(City, 1, country=country, name="İstanbul", code="34")
     township = _get(Township, 1, city=city, name="Kadıköy", code="kadikoy")
     district = _get(District, 1, city=city, township=township, name="Caferağa", code="caferaga")
-    _get(CargoCompany, 1, name="Yurtiçi Kargo", code="yurtici", erp_code="YK")
-    _get(CargoCompany, 2, name="UPS", code="ups", erp_code="UPS")
-    _get(CheckoutProvider, 1, name="Demo checkout", slug="demo-checkout")
+    _get(channel_models.CargoCompany, 1, name="Yurtiçi Kargo", code="yurtici", erp_code="YK")
+    _get(channel_models.CargoCompany, 2, name="UPS", code="ups", erp_code="UPS")
+    _get(channel_models.CheckoutProvider, 1, name="Demo checkout", slug="demo-checkout")
     _get(Datasource, 1, name="Demo shop", code="demo-shop")
     products = [
         _get(Product, 1, sku="DEMO-TSHIRT-M", name="Demo T-shirt, M", base_code="DEMO-TSHIRT"),
@@ -112,17 +103,25 @@ def _reference_rows() -> list[Channel]:
             # The fingerprint the API gives addresses, so re-posting this one is a duplicate.
             Address.objects.filter(pk=address.pk).update(hash_data=address_fingerprint(address))
         _get(
-            PaymentOption,
+            channel_models.PaymentOption,
             n,
             channel=channel,
             name="Credit card",
             slug="credit_card",
             first_refund_strategy="refund_to_payment_method",
         )
-        _get(OrderExternalStatus, n, channel=channel, name="Created", code="created")
-        _get(ShippingOptionGroup, n, channel=channel, name="Standard delivery", code="standard")
-        _get(Reconciliation, n, channel=channel, name=f"Settlement {n}", code=f"REC-{n}")
-        _get(FundsTransferTransaction, n, channel=channel, reference=f"FTT-{n}", amount=Decimal("100.00"))
+        _get(channel_models.OrderExternalStatus, n, channel=channel, name="Created", code="created")
+        _get(
+            channel_models.ShippingOptionGroup, n, channel=channel, name="Standard delivery", code="standard"
+        )
+        _get(channel_models.Reconciliation, n, channel=channel, name=f"Settlement {n}", code=f"REC-{n}")
+        _get(
+            channel_models.FundsTransferTransaction,
+            n,
+            channel=channel,
+            reference=f"FTT-{n}",
+            amount=Decimal("100.00"),
+        )
         price_list = _get(PriceList, n, channel=channel, name=f"{channel.name} prices", code=f"prices-{n}")
         stock_list = _get(StockList, n, channel=channel, name=f"{channel.name} stock", code=f"stock-{n}")
         for product in products:
@@ -140,22 +139,22 @@ def _reference_rows() -> list[Channel]:
 def _reset_sequences(demo_models: list[type[models.Model]] | None = None) -> None:
     # Rows were created with explicit ids; PostgreSQL's sequences must move past them.
     demo_models = demo_models or [
-        Channel,
+        channel_models.Channel,
         Country,
         City,
         Township,
         District,
-        CargoCompany,
-        CheckoutProvider,
+        channel_models.CargoCompany,
+        channel_models.CheckoutProvider,
         Datasource,
         Product,
         Customer,
         Address,
-        PaymentOption,
-        OrderExternalStatus,
-        ShippingOptionGroup,
-        Reconciliation,
-        FundsTransferTransaction,
+        channel_models.PaymentOption,
+        channel_models.OrderExternalStatus,
+        channel_models.ShippingOptionGroup,
+        channel_models.Reconciliation,
+        channel_models.FundsTransferTransaction,
         PriceList,
         StockList,
     ]
@@ -164,7 +163,7 @@ def _reset_sequences(demo_models: list[type[models.Model]] | None = None) -> Non
             cursor.execute(sql)
 
 
-def _demo_order(channel: Channel) -> None:
+def _demo_order(channel: channel_models.Channel) -> None:
     """An earlier order, so that the example's `parent: 1` (order item 1) exists."""
     if Order.objects.filter(channel=channel, number=DEMO_ORDER_NUMBER).exists():
         return
@@ -196,7 +195,7 @@ def _demo_order(channel: Channel) -> None:
             _reset_sequences([OrderItem])
 
 
-def _demo_token(channel: Channel) -> str:
+def _demo_token(channel: channel_models.Channel) -> str:
     token = KEY_PREFIX + derived_secret("api-token")
     api_key, _ = ApiKey.objects.get_or_create(
         key_hash=hash_key(token), defaults={"name": "demo", "prefix": token[:12]}

@@ -142,3 +142,61 @@ def test_every_operation_taking_an_idempotency_key_documents_its_422(document):
     for path, method, operation in keyed:
         schema = operation["responses"]["422"]["content"]["application/json"]["schema"]
         assert schema["$ref"].endswith("/ErrorOut"), (path, method)
+
+
+def _refs(node) -> list[str]:
+    """Every $ref under `node`."""
+    if isinstance(node, dict):
+        return ([node["$ref"]] if isinstance(node.get("$ref"), str) else []) + [
+            ref for value in node.values() for ref in _refs(value)
+        ]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _refs(value)]
+    return []
+
+
+def _untyped_object(schema: dict) -> bool:
+    """An object the document gives no fields: `{}`, `{"type": "object"}`, additionalProperties only."""
+    shaped = {"properties", "$ref", "anyOf", "oneOf", "allOf", "enum", "const", "items"}
+    kind = schema.get("type")
+    return (kind in (None, "object")) and not shaped & set(schema)
+
+
+def test_every_ref_in_the_document_resolves(document):
+    # Given every $ref of the document (request bodies included: CancelIn and OrderItemUpdateIn
+    # were named and not defined)
+    refs = set(_refs(document))
+    schemas = document["components"]["schemas"]
+    # When each is looked up among the component schemas
+    missing = sorted(ref for ref in refs if ref.removeprefix("#/components/schemas/") not in schemas)
+    # Then every one is defined
+    assert refs and not missing
+
+
+def test_every_2xx_answer_is_a_schema_with_fields(document):
+    # Given the schema of every 2xx answer with a body
+    schemas = document["components"]["schemas"]
+    answers = [
+        (f"{method.upper()} {path} {status}", response["content"]["application/json"]["schema"])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for status, response in operation["responses"].items()
+        if str(status).startswith("2") and "content" in response
+    ]
+    untyped = []
+    for answer, root in answers:
+        # When it and every schema it refers to, walked to the end, are read
+        pending, seen = [root], set()
+        while pending:
+            schema = pending.pop()
+            ref = schema.get("$ref")
+            if ref in seen:
+                continue
+            if ref:
+                seen.add(ref)
+                schema = schemas[ref.removeprefix("#/components/schemas/")]
+            if _untyped_object(schema):
+                untyped.append(f"{answer}: {ref or 'the answer'}")
+            pending += [{"$ref": nested} for nested in _refs(schema)]
+    # Then none is an object without fields
+    assert untyped == []

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from oms.core.answers import PK, Answer, DateTimeOut, From, MoneyOut, example
 from oms.core.wire import Id, JsonObject, Money, Rate
 
 MAX_BULK_ROWS = 1000
@@ -124,128 +125,84 @@ class StockBulkIn(BulkIn):
 READ_ONLY = frozenset({"pk", "id", "created_date", "modified_date", "price_list", "stock_list"})
 
 
-class ProductOut(BaseModel):
+class ProductOut(Answer):
     pk: int
-    id: int
+    id: Annotated[int, PK]
     sku: str
     name: str
     base_code: str
     barcode: str
     attributes: dict[str, Any]
     is_active: bool
-    created_date: str
-    modified_date: str
+    created_date: DateTimeOut
+    modified_date: DateTimeOut
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 4,
-                    "id": 4,
-                    "sku": "TSHIRT-RED-M",
-                    "name": "T-shirt, red, M",
-                    "base_code": "TSHIRT-RED",
-                    "barcode": "8690000000001",
-                    "attributes": {"color": "red", "size": "M"},
-                    "is_active": True,
-                    "created_date": "2025-01-01T10:00:00Z",
-                    "modified_date": "2025-01-01T10:00:00Z",
-                }
-            ]
-        }
+    model_config = example(
+        4,
+        sku="TSHIRT-RED-M",
+        name="T-shirt, red, M",
+        base_code="TSHIRT-RED",
+        barcode="8690000000001",
+        attributes={"color": "red", "size": "M"},
+        is_active=True,
     )
 
 
-class PriceOut(BaseModel):
-    pk: int
-    id: int
-    price_list: int
-    product: int
-    sku: str
-    price: float
-    retail_price: float | None
-    tax_rate: float
-    created_date: str
-    modified_date: str
+class PriceOut(Answer):
+    """`price.product` is read (for its sku): select it with the price."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 12,
-                    "id": 12,
-                    "price_list": 1,
-                    "product": 4,
-                    "sku": "TSHIRT-RED-M",
-                    "price": 199.90,
-                    "retail_price": 249.90,
-                    "tax_rate": 20.00,
-                    "created_date": "2025-01-01T10:00:00Z",
-                    "modified_date": "2025-01-01T10:00:00Z",
-                }
-            ]
-        }
+    pk: int
+    id: Annotated[int, PK]
+    price_list: Annotated[int, From("price_list_id")]
+    product: Annotated[int, From("product_id")]
+    sku: Annotated[str, From("product.sku")]
+    price: MoneyOut
+    retail_price: MoneyOut | None
+    tax_rate: MoneyOut
+    created_date: DateTimeOut
+    modified_date: DateTimeOut
+
+    model_config = example(
+        12, price_list=1, product=4, sku="TSHIRT-RED-M", price=199.9, retail_price=249.9, tax_rate=20.0
     )
 
 
-class StockOut(BaseModel):
+class StockOut(Answer):
+    """`stock.product` is read (for its sku): select it with the stock."""
+
     pk: int
-    id: int
-    stock_list: int
-    product: int
-    sku: str
+    id: Annotated[int, PK]
+    stock_list: Annotated[int, From("stock_list_id")]
+    product: Annotated[int, From("product_id")]
+    sku: Annotated[str, From("product.sku")]
     quantity: int
-    created_date: str
-    modified_date: str
+    created_date: DateTimeOut
+    modified_date: DateTimeOut
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 12,
-                    "id": 12,
-                    "stock_list": 1,
-                    "product": 4,
-                    "sku": "TSHIRT-RED-M",
-                    "quantity": 12,
-                    "created_date": "2025-01-01T10:00:00Z",
-                    "modified_date": "2025-01-01T10:00:00Z",
-                }
-            ]
-        }
-    )
+    model_config = example(12, stock_list=1, product=4, sku="TSHIRT-RED-M", quantity=12)
 
 
-class ListOut(BaseModel):
-    """A price list (with its currency) or a stock list of the channel."""
+class StockListOut(Answer):
+    """A stock list of the channel."""
 
     pk: int
-    id: int
-    channel: int
+    id: Annotated[int, PK]
+    channel: Annotated[int, From("channel_id")]
     name: str
     code: str
-    currency: str | None = Field(None, description="price lists only")
     is_active: bool
-    created_date: str
-    modified_date: str
+    created_date: DateTimeOut
+    modified_date: DateTimeOut
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 1,
-                    "id": 1,
-                    "channel": 1,
-                    "name": "Web prices",
-                    "code": "prices-1",
-                    "currency": "try",
-                    "is_active": True,
-                    "created_date": "2025-01-01T10:00:00Z",
-                    "modified_date": "2025-01-01T10:00:00Z",
-                }
-            ]
-        }
-    )
+    model_config = example(1, channel=1, name="Web stock", code="stock-1", is_active=True)
+
+
+class PriceListOut(StockListOut):
+    """A price list of the channel, with its currency."""
+
+    currency: str
+
+    model_config = example(1, channel=1, name="Web prices", code="prices-1", is_active=True, currency="try")
 
 
 class BulkRowOut(BaseModel):

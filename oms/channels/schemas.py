@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import Field
+
+from oms.core.answers import PK, Answer, DateTimeOut, From, example
 
 
-class CargoOut(BaseModel):
+class CargoOut(Answer):
     pk: int
-    id: int
+    id: Annotated[int, PK]
     name: str
     erp_code: str = Field(description="What a channel's order names as its cargo company (e.g. aras).")
-    shipping_company: str = Field(description="The carrier's code (e.g. yurtici), as orders answer it.")
-    is_active: bool
-    created_date: str
-    modified_date: str
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 1,
-                    "id": 1,
-                    "name": "Yurtiçi Kargo",
-                    "erp_code": "YK",
-                    "shipping_company": "yurtici",
-                    "is_active": True,
-                    "created_date": "2025-01-01T10:00:00Z",
-                    "modified_date": "2025-01-01T10:00:00Z",
-                }
-            ]
-        }
+    shipping_company: Annotated[str, From("code")] = Field(
+        description="The carrier's code (e.g. yurtici), as orders answer it."
     )
+    is_active: bool
+    created_date: DateTimeOut
+    modified_date: DateTimeOut
+
+    model_config = example(1, name="Yurtiçi Kargo", erp_code="YK", shipping_company="yurtici", is_active=True)

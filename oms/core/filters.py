@@ -1,7 +1,7 @@
 """Query-string filters in django-filter's style (`number`, `pk__in`, `date_placed__gte`...).
 
-Each list endpoint declares its filters once; `apply_filters` parses every parameter it knows and
-answers all bad values at once as a 400 naming the parameter, so a malformed value never reaches
+Each list endpoint declares its filters once; `narrow` parses every parameter it knows and
+reports all bad values at once (a 400 naming each parameter), so a malformed value never reaches
 the database (where it could become a 500: an id past bigint, a NUL byte on PostgreSQL). As in
 django-filter, parameters a list does not declare are ignored and an empty value means "no filter".
 """
@@ -19,7 +19,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from oms.core.errors import ErrorCode, Problem, ValidationFailed
+from oms.core.errors import ErrorCode, Problem
 
 MAX_ID = 2**63 - 1
 MAX_LIST = 500  # values in one `__in` filter
@@ -51,19 +51,11 @@ class Filter:
     description: str = ""
 
 
-def apply_filters(queryset: QuerySet, params: QueryDict, filters: Sequence[Filter]) -> QuerySet:
-    """`queryset` narrowed by every declared filter present in `params`; ValidationFailed (400)
-    listing every bad parameter otherwise."""
-    narrowed, problems = narrow(queryset, params, filters)
-    if problems:
-        raise ValidationFailed(problems)
-    return narrowed
-
-
 def narrow(
     queryset: QuerySet, params: QueryDict, filters: Sequence[Filter]
 ) -> tuple[QuerySet, list[Problem]]:
-    """`apply_filters` that returns the problems instead of raising, to be answered with others."""
+    """`queryset` narrowed by every declared filter present in `params`, and the problems of the
+    bad ones (answered with the pagination's, all at once: oms.core.pagination)."""
     problems: list[Problem] = []
     condition = Q()
     for spec in filters:

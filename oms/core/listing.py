@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from pydantic import BaseModel, Field, create_model
 
-from oms.core.filters import Filter, apply_filters, openapi_parameters
+from oms.core.filters import Filter, openapi_parameters
 from oms.core.pagination import Present, paginate
 
 # The sorts of a reference list: by id (the default), and by last change where rows have one.
@@ -27,9 +27,11 @@ def list_page(
     sorts: Mapping[str, str] = CHANGE_SORTS,
     default_sort: str = "id",
 ) -> dict[str, Any]:
-    """One page of `queryset` narrowed by `filters`; ValidationFailed (400) for a bad parameter."""
-    narrowed = apply_filters(queryset, request.GET, filters)
-    return paginate(request, narrowed, present=present, sorts=sorts, default_sort=default_sort)
+    """One page of `queryset` narrowed by `filters`; ValidationFailed (400) naming every bad
+    parameter at once, filters and pagination alike."""
+    return paginate(
+        request, queryset, filters=filters, present=present, sorts=sorts, default_sort=default_sort
+    )
 
 
 def list_openapi(filters: Sequence[Filter], sorts: Mapping[str, str] = CHANGE_SORTS) -> dict[str, Any]:

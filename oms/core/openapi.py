@@ -39,8 +39,14 @@ REPLAYED_HEADER = {
 }
 
 
+# Every model named as a body by json_body: the document defines each (add_body_schemas), so
+# no operation can refer to a body schema that is not there.
+_BODIES: dict[str, type[BaseModel]] = {}
+
+
 def json_body(model: type[BaseModel], description: str = "") -> dict[str, Any]:
-    """`openapi_extra` for an operation whose JSON body is `model`."""
+    """`openapi_extra` for an operation whose JSON body is `model` (defined by add_body_schemas)."""
+    _BODIES[model.__name__] = model
     return {
         "requestBody": {
             "required": True,
@@ -107,3 +113,8 @@ def add_component_schemas(schema: dict[str, Any], models: list[type[BaseModel]])
         definition = model.model_json_schema(ref_template=REF)
         components.update(definition.pop("$defs", {}))
         components[model.__name__] = definition
+
+
+def add_body_schemas(schema: dict[str, Any]) -> None:
+    """Define every request body json_body named."""
+    add_component_schemas(schema, list(_BODIES.values()))

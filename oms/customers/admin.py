@@ -7,20 +7,15 @@ from django import forms
 from django.contrib import admin
 from django.forms.models import construct_instance
 
+from oms.core.admin import ShownInline
 from oms.customers.models import Address, Customer
+from oms.customers.schemas import ADDRESS_READ_ONLY, AddressOut
 from oms.customers.services import address_fingerprint
 
 
-class AddressInline(admin.TabularInline):
+class AddressInline(ShownInline):
     model = Address
     fields = ["title", "address_type", "line", "city", "country", "is_active"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("city", "country")
@@ -39,28 +34,8 @@ class CustomerAdmin(admin.ModelAdmin):
 class AddressForm(forms.ModelForm):
     class Meta:
         model = Address
-        fields = [
-            "customer",
-            "address_type",
-            "title",
-            "first_name",
-            "last_name",
-            "email",
-            "phone_number",
-            "line",
-            "postcode",
-            "notes",
-            "company_name",
-            "tax_office",
-            "tax_no",
-            "e_bill_taxpayer",
-            "identity_number",
-            "country",
-            "city",
-            "township",
-            "district",
-            "is_active",
-        ]
+        # What a client may write, as the API's answer names it.
+        fields = [name for name in AddressOut.model_fields if name not in ADDRESS_READ_ONLY]
 
     def clean(self):
         cleaned = super().clean()

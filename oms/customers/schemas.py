@@ -14,6 +14,7 @@ from django.core.validators import validate_email
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from oms.core.answers import PK, Answer, DateTimeOut, From, example
 from oms.core.wire import Id, JsonObject
 from oms.customers.models import Address
 
@@ -146,48 +147,45 @@ CUSTOMER_READ_ONLY = frozenset({"pk", "id", "created_date", "modified_date"})
 ADDRESS_READ_ONLY = frozenset({"pk", "id", "hash_data", "created_date", "modified_date"})
 
 
-class CustomerOut(BaseModel):
+# Omnitron's client compares these with what the channel sent, null when unknown.
+_NULL_WHEN_BLANK = From(blank_as_null=True)
+
+
+class CustomerOut(Answer):
     pk: int
-    id: int
-    channel: int
-    email: str | None = Field(description="null when the customer has none")
-    phone_number: str | None = Field(description="null when the customer has none")
+    id: Annotated[int, PK]
+    channel: Annotated[int, From("channel_id")]
+    email: Annotated[str | None, _NULL_WHEN_BLANK] = Field(description="null when the customer has none")
+    phone_number: Annotated[str | None, _NULL_WHEN_BLANK] = Field(
+        description="null when the customer has none"
+    )
     first_name: str
     last_name: str
     channel_code: str
     erp_code: str
     extra_field: dict[str, Any]
     is_active: bool
-    created_date: str
-    modified_date: str
+    created_date: DateTimeOut
+    modified_date: DateTimeOut
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 7,
-                    "id": 7,
-                    "channel": 1,
-                    "email": "ada@example.com",
-                    "phone_number": None,
-                    "first_name": "Ada",
-                    "last_name": "Lovelace",
-                    "channel_code": "1212",
-                    "erp_code": "",
-                    "extra_field": {},
-                    "is_active": True,
-                    "created_date": "2025-01-01T10:00:00Z",
-                    "modified_date": "2025-01-01T10:00:00Z",
-                }
-            ]
-        }
+    model_config = example(
+        7,
+        channel=1,
+        email="ada@example.com",
+        phone_number=None,
+        first_name="Ada",
+        last_name="Lovelace",
+        channel_code="1212",
+        erp_code="",
+        extra_field={},
+        is_active=True,
     )
 
 
-class AddressOut(BaseModel):
+class AddressOut(Answer):
     pk: int
-    id: int
-    customer: int
+    id: Annotated[int, PK]
+    customer: Annotated[int, From("customer_id")]
     address_type: str
     title: str
     first_name: str
@@ -202,45 +200,36 @@ class AddressOut(BaseModel):
     tax_no: str
     e_bill_taxpayer: bool
     identity_number: str
-    country: int
-    city: int
-    township: int | None
-    district: int | None
+    country: Annotated[int, From("country_id")]
+    city: Annotated[int, From("city_id")]
+    township: Annotated[int | None, From("township_id")]
+    district: Annotated[int | None, From("district_id")]
     hash_data: str = Field(description="SHA-256 fingerprint of the address content; `?hash_data=` finds it.")
     is_active: bool
-    created_date: str
-    modified_date: str
+    created_date: DateTimeOut
+    modified_date: DateTimeOut
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 9,
-                    "id": 9,
-                    "customer": 7,
-                    "address_type": "customer",
-                    "title": "Home",
-                    "first_name": "Ada",
-                    "last_name": "Lovelace",
-                    "email": "ada@example.com",
-                    "phone_number": "05540000000",
-                    "line": "Moda Cd. 1",
-                    "postcode": "34710",
-                    "notes": "",
-                    "company_name": "",
-                    "tax_office": "",
-                    "tax_no": "",
-                    "e_bill_taxpayer": False,
-                    "identity_number": "",
-                    "country": 1,
-                    "city": 1,
-                    "township": 1,
-                    "district": 1,
-                    "hash_data": "5f0c...e1",
-                    "is_active": True,
-                    "created_date": "2025-01-01T10:00:00Z",
-                    "modified_date": "2025-01-01T10:00:00Z",
-                }
-            ]
-        }
+    model_config = example(
+        9,
+        customer=7,
+        address_type="customer",
+        title="Home",
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.com",
+        phone_number="05540000000",
+        line="Moda Cd. 1",
+        postcode="34710",
+        notes="",
+        company_name="",
+        tax_office="",
+        tax_no="",
+        e_bill_taxpayer=False,
+        identity_number="",
+        country=1,
+        city=1,
+        township=1,
+        district=1,
+        hash_data="5f0c...e1",
+        is_active=True,
     )

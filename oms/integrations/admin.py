@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from oms.core.admin import ShownInline, register_table
 from oms.core.errors import DomainError
 from oms.integrations.models import (
     BatchRequest,
@@ -31,20 +32,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(ChannelConf)
-class ChannelConfAdmin(admin.ModelAdmin):
-    list_display = ["channel", "modified_date"]
-    list_select_related = ["channel"]
-    readonly_fields = ["created_date", "modified_date"]
-
-
-@admin.register(Catalog)
-class CatalogAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "channel", "price_list", "stock_list"]
-    list_filter = ["channel"]
-    list_select_related = ["channel", "price_list", "stock_list"]
-    search_fields = ["name"]
-    readonly_fields = ["created_date", "modified_date"]
+register_table(ChannelConf, ["channel", "modified_date"])
+register_table(
+    Catalog, ["id", "name", "channel", "price_list", "stock_list"], filters=["channel"], search=["name"]
+)
 
 
 @admin.register(IntegrationAction)
@@ -57,16 +48,9 @@ class IntegrationActionAdmin(admin.ModelAdmin):
     readonly_fields = ["created_date", "modified_date"]
 
 
-class IntegrationActionInline(admin.TabularInline):
+class IntegrationActionInline(ShownInline):
     model = IntegrationAction
     fields = ["content_type", "object_id", "remote_id", "status", "failed_reason_type", "version_date"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(BatchRequest)
@@ -86,28 +70,27 @@ class BatchRequestAdmin(ReadOnlyAdmin):
     inlines = [IntegrationActionInline]
 
 
-@admin.register(ErrorReport)
-class ErrorReportAdmin(ReadOnlyAdmin):
-    list_display = ["id", "channel", "error_code", "error_desc", "is_ok", "created_date"]
-    list_filter = ["channel", "is_ok"]
-    list_select_related = ["channel"]
-    search_fields = ["error_code", "error_desc"]
-
-
-@admin.register(LocationErrorReport)
-class LocationErrorReportAdmin(ReadOnlyAdmin):
-    list_display = ["id", "channel", "type", "remote_code", "err_code", "created_date"]
-    list_filter = ["channel", "type"]
-    list_select_related = ["channel"]
-    search_fields = ["remote_code"]
-
-
-@admin.register(OperationalEvent)
-class OperationalEventAdmin(ReadOnlyAdmin):
-    list_display = ["id", "channel", "level", "event_type", "message", "created_date"]
-    list_filter = ["channel", "level", "event_type"]
-    list_select_related = ["channel"]
-    search_fields = ["message", "event_type"]
+register_table(
+    ErrorReport,
+    ["id", "channel", "error_code", "error_desc", "is_ok", "created_date"],
+    filters=["channel", "is_ok"],
+    search=["error_code", "error_desc"],
+    base=ReadOnlyAdmin,
+)
+register_table(
+    LocationErrorReport,
+    ["id", "channel", "type", "remote_code", "err_code", "created_date"],
+    filters=["channel", "type"],
+    search=["remote_code"],
+    base=ReadOnlyAdmin,
+)
+register_table(
+    OperationalEvent,
+    ["id", "channel", "level", "event_type", "message", "created_date"],
+    filters=["channel", "level", "event_type"],
+    search=["message", "event_type"],
+    base=ReadOnlyAdmin,
+)
 
 
 @admin.register(CancellationRequest)
@@ -134,9 +117,10 @@ class CancellationRequestAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"Request {cancellation.pk}: {error.detail}", messages.WARNING)
 
 
-@admin.register(OrderShippingInfo)
-class OrderShippingInfoAdmin(ReadOnlyAdmin):
-    list_display = ["id", "order_number", "shipping_company", "is_send", "modified_date"]
-    list_filter = ["is_send", "shipping_company"]
-    list_select_related = ["shipping_company"]
-    search_fields = ["order_number"]
+register_table(
+    OrderShippingInfo,
+    ["id", "order_number", "shipping_company", "is_send", "modified_date"],
+    filters=["is_send", "shipping_company"],
+    search=["order_number"],
+    base=ReadOnlyAdmin,
+)

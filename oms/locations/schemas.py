@@ -2,76 +2,47 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from oms.core.answers import PK, Answer, From, example
 
 
-class LocationOut(BaseModel):
+class LocationOut(Answer):
     pk: int
-    id: int
+    id: Annotated[int, PK]
     name: str
     code: str
     is_active: bool
 
 
 class CountryOut(LocationOut):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"pk": 1, "id": 1, "name": "Türkiye", "code": "tr", "is_active": True}]
-        }
-    )
+    model_config = example(1, name="Türkiye", code="tr", is_active=True, stamped=False)
 
 
 class CityOut(LocationOut):
-    country: int
+    country: Annotated[int, From("country_id")]
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"pk": 1, "id": 1, "name": "İstanbul", "code": "34", "is_active": True, "country": 1}
-            ]
-        }
-    )
+    model_config = example(1, name="İstanbul", code="34", is_active=True, country=1, stamped=False)
 
 
 class TownshipOut(LocationOut):
-    country: int
-    city: int
+    """`township.city` is read (for its country): select it with the township."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 1,
-                    "id": 1,
-                    "name": "Kadıköy",
-                    "code": "kadikoy",
-                    "is_active": True,
-                    "country": 1,
-                    "city": 1,
-                }
-            ]
-        }
+    country: Annotated[int, From("city.country_id")]
+    city: Annotated[int, From("city_id")]
+
+    model_config = example(
+        1, name="Kadıköy", code="kadikoy", is_active=True, country=1, city=1, stamped=False
     )
 
 
 class DistrictOut(LocationOut):
-    country: int
-    city: int
-    township: int | None
+    """`district.city` is read (for its country): select it with the district."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "pk": 1,
-                    "id": 1,
-                    "name": "Caferağa",
-                    "code": "caferaga",
-                    "is_active": True,
-                    "country": 1,
-                    "city": 1,
-                    "township": 1,
-                }
-            ]
-        }
+    country: Annotated[int, From("city.country_id")]
+    city: Annotated[int, From("city_id")]
+    township: Annotated[int | None, From("township_id")]
+
+    model_config = example(
+        1, name="Caferağa", code="caferaga", is_active=True, country=1, city=1, township=1, stamped=False
     )

@@ -144,6 +144,16 @@ class OrderHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("reason")
 
 
+def _move_items_to(status: str):
+    """An admin action moving the selected orders' items to `status`."""
+
+    @admin.action(description=f"Move items to {status}")
+    def action(self, request, queryset):
+        self._change_status(request, queryset, status)
+
+    return action
+
+
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -167,21 +177,10 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     # Actions change orders only through the services the API uses, one order at a time (each
     # its own transaction with the order row locked), and report each refusal to the operator.
-    @admin.action(description="Move items to approved")
-    def approve(self, request, queryset):
-        self._change_status(request, queryset, OrderStatus.APPROVED)
-
-    @admin.action(description="Move items to preparing")
-    def mark_preparing(self, request, queryset):
-        self._change_status(request, queryset, OrderStatus.PREPARING)
-
-    @admin.action(description="Move items to shipped")
-    def mark_shipped(self, request, queryset):
-        self._change_status(request, queryset, OrderStatus.SHIPPED)
-
-    @admin.action(description="Move items to delivered")
-    def mark_delivered(self, request, queryset):
-        self._change_status(request, queryset, OrderStatus.DELIVERED)
+    approve = _move_items_to(OrderStatus.APPROVED)
+    mark_preparing = _move_items_to(OrderStatus.PREPARING)
+    mark_shipped = _move_items_to(OrderStatus.SHIPPED)
+    mark_delivered = _move_items_to(OrderStatus.DELIVERED)
 
     @admin.action(description="Cancel every active item (first active cancel reason)")
     def cancel_all_items(self, request, queryset):

@@ -8,6 +8,7 @@ field is optional unless written without a default; the README lists the default
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -23,6 +24,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from oms.channels.models import Channel
+from oms.core.answers import PK, Answer, From
 from oms.core.wire import (
     MAX_MONEY,
     BinNumber,
@@ -291,11 +294,13 @@ class OrderCreateIn(WireModel):
     ]
 
 
-# --- The answer -----------------------------------------------------------------------------
-# Documentation only: the view writes `presenters.order_to_wire` itself (no second validation);
-# a test keeps the two in step.
+# --- The answers ----------------------------------------------------------------------------
+# Each answer schema renders the answer itself (oms.core.answers): one field list per shape.
+# The order answers are rendered with `channel=` in their context (statuses may be codes), the
+# order itself with `items=` (for its cancel_status) and `fund_transfer_ids=` as well.
 MoneyOut = Annotated[Decimal, WithJsonSchema({"type": "number", "minimum": 0})]
 DateTimeOut = Annotated[datetime, WithJsonSchema({"type": "string", "format": "date-time"})]
+DateOut = Annotated[date, WithJsonSchema({"type": "string", "format": "date"})]
 StatusOut = Annotated[
     str,
     WithJsonSchema(
@@ -307,46 +312,78 @@ StatusOut = Annotated[
     ),
 ]
 
+# When items disagree, the order's cancel_status is the least advanced one present.
+_CANCEL_PRECEDENCE = [
+    CancelStatus.WAITING,
+    CancelStatus.CONFIRMATION_WAITING,
+    CancelStatus.WAITING_FOR_PAYMENT,
+    CancelStatus.APPROVED,
+    CancelStatus.CONFIRMED,
+    CancelStatus.REJECTED,
+]
+
+
+def wire_status(status: str, channel: Channel) -> str:
+    return ORDER_STATUS_CODES[status] if channel.status_format == Channel.StatusFormat.CODE else status
+
+
+def summarise_cancel_status(item_statuses: Iterable[str | None]) -> str | None:
+    present = {status for status in item_statuses if status}
+    return next((str(status) for status in _CANCEL_PRECEDENCE if status in present), None)
+
+
+def _status(row: Any, ctx: Mapping[str, Any]) -> str:
+    return wire_status(row.status, ctx["channel"])
+
+
+STATUS = From(resolve=_status)
+
+
+def _first_refund_strategy(order: Any, ctx: Mapping[str, Any]) -> str | None:
+    payment_option = order.payment_option
+    return (payment_option.first_refund_strategy or None) if payment_option else None
+
 
 def _nullable_choice(enum: type) -> Any:
     return Annotated[str | None, _choice_schema(enum)]
 
 
-class DeliveryRangeOut(BaseModel):
+class DeliveryRangeOut(Answer):
     model_config = ConfigDict(extra="forbid")
 
-    start: DateTimeOut | None
-    end: DateTimeOut | None
+    start: Annotated[DateTimeOut | None, From("delivery_range_start")]
+    end: Annotated[DateTimeOut | None, From("delivery_range_end")]
 
 
-class OrderOut(BaseModel):
+class OrderOut(Answer):
     """The order as create_orders answers it: the page's response fields plus `pk`, `id` and
-    `totals_mismatch`. Money is a JSON number with two decimals."""
+    `totals_mismatch`. Money is a JSON number with two decimals. `order.cargo_company` and
+    `order.payment_option` are read."""
 
     model_config = ConfigDict(extra="forbid")
 
     pk: int
-    id: int
+    id: Annotated[int, PK]
     number: str
-    channel: int
-    status: StatusOut
+    channel: Annotated[int, From("channel_id")]
+    status: Annotated[StatusOut, STATUS]
     date_placed: DateTimeOut
-    customer: int
-    shipping_address: int
-    billing_address: int
+    customer: Annotated[int, From("customer_id")]
+    shipping_address: Annotated[int, From("shipping_address_id")]
+    billing_address: Annotated[int, From("billing_address_id")]
     currency: str
     amount: MoneyOut
     shipping_amount: MoneyOut
     shipping_tax_rate: MoneyOut
     extra_field: dict[str, Any]
-    payment_option: int | None
+    payment_option: Annotated[int | None, From("payment_option_id")]
     payment_option_slug: str
     bin_number: str
     installment: int | None
     installment_count: int
-    delivery_type: _nullable_choice(DeliveryType)
+    delivery_type: Annotated[_nullable_choice(DeliveryType), From(blank_as_null=True)]
     installment_interest_amount: MoneyOut
-    cargo_company: int | None
+    cargo_company: Annotated[int | None, From("cargo_company_id")]
     invoice_number: str
     invoice_date: DateTimeOut | None
     e_archive_url: str
@@ -360,30 +397,147 @@ class OrderOut(BaseModel):
     tracking_number: str
     carrier_shipping_code: str
     remote_addr: str | None
-    fundstransfertransaction_set: list[int]
+    fundstransfertransaction_set: Annotated[
+        list[int], From(resolve=lambda order, ctx: list(ctx["fund_transfer_ids"]))
+    ]
     has_gift_box: bool
     gift_box_note: str
-    external_status: int | None
+    external_status: Annotated[int | None, From("external_status_id")]
     client_type: Annotated[str, WithJsonSchema({"type": "string", "enum": [m.value for m in ClientType]})]
     language_code: str
     notes: str
-    delivery_range: DeliveryRangeOut
+    delivery_range: Annotated[DeliveryRangeOut, From(".")]
     shipping_option_slug: str
     segment: str
     modified_date: DateTimeOut
     checkout_provider_id: int | None
     created_date: DateTimeOut
     cancellation_info: dict[str, Any]
-    shipping_company: str | None = Field(description="The cargo company's code.")
-    cancel_status: _nullable_choice(CancelStatus) = Field(
-        description="The least advanced cancel status among the items."
-    )
+    shipping_company: Annotated[
+        str | None, From(resolve=lambda order, ctx: order.cargo_company.code if order.cargo_company else None)
+    ] = Field(description="The cargo company's code.")
+    cancel_status: Annotated[
+        _nullable_choice(CancelStatus),
+        From(resolve=lambda order, ctx: summarise_cancel_status(item.cancel_status for item in ctx["items"])),
+    ] = Field(description="The least advanced cancel status among the items.")
     defined_tracking_url: str
-    installment_free: bool = Field(description="True when no installment interest was charged.")
-    first_refund_strategy: str | None = Field(description="From the payment option.")
+    installment_free: Annotated[
+        bool, From(resolve=lambda order, ctx: not order.installment_interest_amount)
+    ] = Field(description="True when no installment interest was charged.")
+    first_refund_strategy: Annotated[str | None, From(resolve=_first_refund_strategy)] = Field(
+        description="From the payment option."
+    )
     totals_mismatch: bool = Field(
         description="The amounts did not add up and the channel's totals_check is warn."
     )
+
+
+class OrderItemOut(Answer):
+    """An item as the order answers list it (`orderitem_set`)."""
+
+    pk: int
+    id: Annotated[int, PK]
+    order: Annotated[int, From("order_id")]
+    product: Annotated[int, From("product_id")]
+    status: Annotated[StatusOut, STATUS]
+    price_currency: str
+    price: MoneyOut
+    quantity: int
+    unit_price: MoneyOut
+    total_price: MoneyOut
+    tax_rate: MoneyOut
+    tax_amount: MoneyOut
+    extra_field: dict[str, Any]
+    price_list: Annotated[int | None, From("price_list_id")]
+    stock_list: Annotated[int | None, From("stock_list_id")]
+    shipping_company: str
+    shipment_code: str
+    attributes: dict[str, Any]
+    attributes_kwargs: dict[str, Any]
+    cancel_status: _nullable_choice(CancelStatus)
+    installment_interest_amount: MoneyOut
+    is_tradable: bool
+    datasource: Annotated[int | None, From("datasource_id")]
+    localized_attributes: dict[str, Any]
+    localized_attributes_kwargs: dict[str, Any]
+    cancellation_reconciliation: Annotated[int | None, From("cancellation_reconciliation_id")]
+    reconciliation: Annotated[int | None, From("reconciliation_id")]
+    forced_refund: bool
+    original_stock: int | None
+    shipping_option_group: Annotated[int | None, From("shipping_option_group_id")]
+    discount_amount: MoneyOut
+    retail_price: MoneyOut | None
+    image: Annotated[str | None, From(blank_as_null=True)]
+    parent: Annotated[int | None, From("parent_id")]
+    estimated_delivery_date: DateOut | None
+    defined_tracking_url: str
+    defined_shipping_company: str
+    tracking_number: str
+    carrier_shipping_code: str
+    invoice_number: str
+    invoice_date: DateTimeOut | None
+    delivered_date: DateTimeOut | None
+    created_date: DateTimeOut
+    modified_date: DateTimeOut
+
+
+class OrderItemRowOut(OrderItemOut):
+    """An item as the order item endpoints answer it: with its order's number, which Omnitron's
+    item update command reads back (the selectors annotate it)."""
+
+    order_number: str
+
+
+class OrderDetailOut(OrderOut):
+    """One order with its items. Rendered with `items=` the order's items, in the context."""
+
+    orderitem_set: Annotated[list[OrderItemOut], From(resolve=lambda order, ctx: _items(ctx))]
+
+
+def _items(ctx: Mapping[str, Any]) -> list[dict[str, Any]]:
+    render = OrderItemOut.renderer()
+    return [render(item, ctx) for item in ctx["items"]]
+
+
+class CancellationReasonOut(Answer):
+    pk: int
+    id: Annotated[int, PK]
+    reason: str
+    code: str
+    cancellation_type: str
+    is_active: bool
+    created_date: DateTimeOut
+    modified_date: DateTimeOut
+
+
+_STATUS_KINDS = {"status", "order_status", "cancellation"}
+
+
+def _history_value(attribute: str) -> From:
+    def resolve(entry: Any, ctx: Mapping[str, Any]) -> str | None:
+        raw = getattr(entry, attribute)
+        if not raw:
+            return None
+        return wire_status(raw, ctx["channel"]) if entry.kind in _STATUS_KINDS else raw
+
+    return From(resolve=resolve)
+
+
+class OrderHistoryOut(Answer):
+    pk: int
+    id: Annotated[int, PK]
+    order: Annotated[int, From("order_id")]
+    item: Annotated[int | None, From("item_id")]
+    kind: str
+    from_: Annotated[str | None, _history_value("from_value")] = Field(alias="from")
+    to: Annotated[str | None, _history_value("to_value")]
+    reason: CancellationReasonOut | None
+    note: str
+    changes: dict[str, Any]
+    actor: str
+    api_key: Annotated[int | None, From("api_key_id")]
+    user: Annotated[int | None, From("user_id")]
+    created_date: DateTimeOut
 
 
 # Fields a client may send back from an answer: accepted and ignored, never "unknown".
@@ -391,7 +545,7 @@ READ_ONLY_ORDER_FIELDS = (frozenset(OrderOut.model_fields) - frozenset(OrderIn.m
     "orderitem_set",
     "totals_computed",
 }
-# An item as the order item endpoints answer it (presenters.item_to_wire) carries these too.
+# An item as the order item endpoints answer it (OrderItemRowOut) carries these too.
 READ_ONLY_ITEM_FIELDS = frozenset(
     {"pk", "id", "order", "invoice_number", "invoice_date", "created_date", "modified_date"}
 )

@@ -3,31 +3,26 @@ price and stock lists (Omnitron's channel clients)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from pydantic import BaseModel
 
-from oms.access.services import get_channel_for
 from oms.catalog import services
 from oms.catalog.api.router import SHARED, bulk_body, router
-from oms.catalog.presenters import list_to_wire, price_to_wire, stock_to_wire
 from oms.catalog.schemas import (
     BulkOut,
-    ListOut,
     PriceBulkIn,
     PriceIn,
+    PriceListOut,
     PriceOut,
     StockBulkIn,
     StockIn,
+    StockListOut,
     StockOut,
 )
+from oms.core.answers import Answer
 from oms.core.filters import Filter, boolean, datetime_filters, id_filters, text
-from oms.core.http import json_response, read_json
-from oms.core.listing import list_openapi, list_page, page_of
+from oms.core.http import json_response
 from oms.core.openapi import json_body
-
-PRICES = "/price_lists/{price_list_id}/prices/"
-PRICE = "/price_lists/{price_list_id}/prices/{pk}/"
-STOCKS = "/stock_lists/{stock_list_id}/stocks/"
-STOCK = "/stock_lists/{stock_list_id}/stocks/{pk}/"
+from oms.core.resources import Resource, Scope
 
 LIST_ROW_FILTERS = [
     *id_filters("product", "product_id", what="product id"),
@@ -44,190 +39,77 @@ LIST_FILTERS = [
     *id_filters("pk", "pk"),
 ]
 
+EVERYTHING = "list get create update delete"
 
-@router.get(
-    PRICES,
-    response={200: page_of(PriceOut)},
-    summary="List the prices of a price list",
-    openapi_extra=list_openapi(LIST_ROW_FILTERS),
+
+def _rows_of_list(
+    noun: str, out: type[Answer], body: type[BaseModel], bulk_in: type[BaseModel], **options
+) -> None:
+    """The rows of one price or stock list, and their bulk upsert: reading needs the list's
+    channel or the shared grant, writing the grant."""
+    kind = f"{noun}_list"
+    rows = Resource.of(
+        services,
+        noun,
+        out,
+        EVERYTHING,
+        scope=Scope(f"/{kind}s/{{{kind}_id}}", f"{kind}_id", kind, getattr(services, f"get_{kind}")),
+        filters=LIST_ROW_FILTERS,
+        body=body,
+        guard=services.require_shared_grant,
+        description=SHARED,
+        **options,
+    )
+    bulk_upsert = getattr(services, f"bulk_upsert_{noun}s")
+    # Before the row paths: `.../{pk}/` would take bulk_upsert as a pk.
+    rows.route(
+        router,
+        "POST",
+        f"bulk_upsert_{noun}s",
+        lambda request, scoped, path: json_response(
+            bulk_upsert(**scoped, payload=bulk_body(request)).as_dict()
+        ),
+        suffix="bulk_upsert/",
+        write=True,
+        response={200: BulkOut},
+        summary=f"Create or update up to 1,000 {noun}s of a {noun} list by product",
+        description=SHARED,
+        openapi_extra=json_body(bulk_in),
+    )
+    rows.register(router)
+
+
+_rows_of_list(
+    "price",
+    PriceOut,
+    PriceIn,
+    PriceBulkIn,
+    summaries={"list": "List the prices of a price list", "create": "Price a product in a price list"},
 )
-def list_prices(request: HttpRequest, price_list_id: int) -> HttpResponse:
-    price_list = services.get_price_list(principal=request.auth, pk=price_list_id)
-    queryset = services.list_prices(price_list=price_list)
-    return json_response(list_page(request, queryset, filters=LIST_ROW_FILTERS, present=price_to_wire))
-
-
-@router.post(
-    PRICES,
-    response={201: PriceOut},
-    summary="Price a product in a price list",
-    description=SHARED,
-    openapi_extra=json_body(PriceIn),
+_rows_of_list(
+    "stock",
+    StockOut,
+    StockIn,
+    StockBulkIn,
+    summaries={
+        "list": "List the stock of a stock list",
+        "create": "Stock a product in a stock list",
+        "get": "Retrieve a stock row",
+        "update": "Update a stock row (PATCH and PUT both change only the fields sent)",
+        "delete": "Delete a stock row",
+    },
 )
-def create_price(request: HttpRequest, price_list_id: int) -> HttpResponse:
-    services.require_shared_grant(principal=request.auth)
-    price_list = services.get_price_list(principal=request.auth, pk=price_list_id)
-    price = services.create_price(price_list=price_list, payload=read_json(request))
-    return json_response(price_to_wire(price), status=201)
-
-
-@router.post(
-    PRICES + "bulk_upsert/",
-    response={200: BulkOut},
-    summary="Create or update up to 1,000 prices of a price list by product",
-    description=SHARED,
-    openapi_extra=json_body(PriceBulkIn),
-)
-def bulk_upsert_prices(request: HttpRequest, price_list_id: int) -> HttpResponse:
-    services.require_shared_grant(principal=request.auth)
-    price_list = services.get_price_list(principal=request.auth, pk=price_list_id)
-    result = services.bulk_upsert_prices(price_list=price_list, payload=bulk_body(request))
-    return json_response(result.as_dict())
-
-
-@router.get(PRICE, response={200: PriceOut}, summary="Retrieve a price")
-def get_price(request: HttpRequest, price_list_id: int, pk: int) -> HttpResponse:
-    price_list = services.get_price_list(principal=request.auth, pk=price_list_id)
-    return json_response(price_to_wire(services.get_price(price_list=price_list, pk=pk)))
-
-
-@router.api_operation(
-    ["PATCH", "PUT"],
-    PRICE,
-    response={200: PriceOut},
-    summary="Update a price (PATCH and PUT both change only the fields sent)",
-    description=SHARED,
-    openapi_extra=json_body(PriceIn),
-)
-def update_price(request: HttpRequest, price_list_id: int, pk: int) -> HttpResponse:
-    services.require_shared_grant(principal=request.auth)
-    price_list = services.get_price_list(principal=request.auth, pk=price_list_id)
-    price = services.get_price(price_list=price_list, pk=pk)
-    return json_response(price_to_wire(services.update_price(price=price, payload=read_json(request))))
-
-
-@router.delete(PRICE, response={204: None}, summary="Delete a price", description=SHARED)
-def delete_price(request: HttpRequest, price_list_id: int, pk: int) -> HttpResponse:
-    services.require_shared_grant(principal=request.auth)
-    price_list = services.get_price_list(principal=request.auth, pk=price_list_id)
-    services.delete_price(price=services.get_price(price_list=price_list, pk=pk))
-    return HttpResponse(status=204)
-
-
-# --- stock of a stock list ----------------------------------------------------------------------
-
-
-@router.get(
-    STOCKS,
-    response={200: page_of(StockOut)},
-    summary="List the stock of a stock list",
-    openapi_extra=list_openapi(LIST_ROW_FILTERS),
-)
-def list_stocks(request: HttpRequest, stock_list_id: int) -> HttpResponse:
-    stock_list = services.get_stock_list(principal=request.auth, pk=stock_list_id)
-    queryset = services.list_stocks(stock_list=stock_list)
-    return json_response(list_page(request, queryset, filters=LIST_ROW_FILTERS, present=stock_to_wire))
-
-
-@router.post(
-    STOCKS,
-    response={201: StockOut},
-    summary="Stock a product in a stock list",
-    description=SHARED,
-    openapi_extra=json_body(StockIn),
-)
-def create_stock(request: HttpRequest, stock_list_id: int) -> HttpResponse:
-    services.require_shared_grant(principal=request.auth)
-    stock_list = services.get_stock_list(principal=request.auth, pk=stock_list_id)
-    stock = services.create_stock(stock_list=stock_list, payload=read_json(request))
-    return json_response(stock_to_wire(stock), status=201)
-
-
-@router.post(
-    STOCKS + "bulk_upsert/",
-    response={200: BulkOut},
-    summary="Create or update up to 1,000 stock quantities of a stock list by product",
-    description=SHARED,
-    openapi_extra=json_body(StockBulkIn),
-)
-def bulk_upsert_stocks(request: HttpRequest, stock_list_id: int) -> HttpResponse:
-    services.require_shared_grant(principal=request.auth)
-    stock_list = services.get_stock_list(principal=request.auth, pk=stock_list_id)
-    result = services.bulk_upsert_stocks(stock_list=stock_list, payload=bulk_body(request))
-    return json_response(result.as_dict())
-
-
-@router.get(STOCK, response={200: StockOut}, summary="Retrieve a stock row")
-def get_stock(request: HttpRequest, stock_list_id: int, pk: int) -> HttpResponse:
-    stock_list = services.get_stock_list(principal=request.auth, pk=stock_list_id)
-    return json_response(stock_to_wire(services.get_stock(stock_list=stock_list, pk=pk)))
-
-
-@router.api_operation(
-    ["PATCH", "PUT"],
-    STOCK,
-    response={200: StockOut},
-    summary="Update a stock row (PATCH and PUT both change only the fields sent)",
-    description=SHARED,
-    openapi_extra=json_body(StockIn),
-)
-def update_stock(request: HttpRequest, stock_list_id: int, pk: int) -> HttpResponse:
-    services.require_shared_grant(principal=request.auth)
-    stock_list = services.get_stock_list(principal=request.auth, pk=stock_list_id)
-    stock = services.get_stock(stock_list=stock_list, pk=pk)
-    return json_response(stock_to_wire(services.update_stock(stock=stock, payload=read_json(request))))
-
-
-@router.delete(STOCK, response={204: None}, summary="Delete a stock row", description=SHARED)
-def delete_stock(request: HttpRequest, stock_list_id: int, pk: int) -> HttpResponse:
-    services.require_shared_grant(principal=request.auth)
-    stock_list = services.get_stock_list(principal=request.auth, pk=stock_list_id)
-    services.delete_stock(stock=services.get_stock(stock_list=stock_list, pk=pk))
-    return HttpResponse(status=204)
 
 
 # --- the channel's lists (Omnitron's channel clients) -------------------------------------------
 
-
-@router.get(
-    "/channel/{channel_id}/price_lists/",
-    response={200: page_of(ListOut)},
-    summary="List the channel's price lists",
-    openapi_extra=list_openapi(LIST_FILTERS),
-)
-def list_channel_price_lists(request: HttpRequest, channel_id: int) -> HttpResponse:
-    channel = get_channel_for(principal=request.auth, channel_id=channel_id)
-    queryset = services.list_price_lists(channel=channel)
-    return json_response(list_page(request, queryset, filters=LIST_FILTERS, present=list_to_wire))
-
-
-@router.get(
-    "/channel/{channel_id}/price_lists/{pk}/", response={200: ListOut}, summary="Retrieve a price list"
-)
-def get_channel_price_list(request: HttpRequest, channel_id: int, pk: int) -> HttpResponse:
-    channel = get_channel_for(principal=request.auth, channel_id=channel_id)
-    return json_response(
-        list_to_wire(services.get_price_list(principal=request.auth, pk=pk, channel=channel))
-    )
-
-
-@router.get(
-    "/channel/{channel_id}/stock_lists/",
-    response={200: page_of(ListOut)},
-    summary="List the channel's stock lists",
-    openapi_extra=list_openapi(LIST_FILTERS),
-)
-def list_channel_stock_lists(request: HttpRequest, channel_id: int) -> HttpResponse:
-    channel = get_channel_for(principal=request.auth, channel_id=channel_id)
-    queryset = services.list_stock_lists(channel=channel)
-    return json_response(list_page(request, queryset, filters=LIST_FILTERS, present=list_to_wire))
-
-
-@router.get(
-    "/channel/{channel_id}/stock_lists/{pk}/", response={200: ListOut}, summary="Retrieve a stock list"
-)
-def get_channel_stock_list(request: HttpRequest, channel_id: int, pk: int) -> HttpResponse:
-    channel = get_channel_for(principal=request.auth, channel_id=channel_id)
-    return json_response(
-        list_to_wire(services.get_stock_list(principal=request.auth, pk=pk, channel=channel))
-    )
+for kind, out in (("price", PriceListOut), ("stock", StockListOut)):
+    Resource(
+        f"{kind}_lists",
+        out,
+        f"channel_{kind}_list",
+        rows=getattr(services, f"list_{kind}_lists"),
+        get=getattr(services, f"get_{kind}_list"),
+        filters=LIST_FILTERS,
+        summaries={"list": f"List the channel's {kind} lists", "get": f"Retrieve a {kind} list"},
+    ).register(router)

@@ -6,50 +6,45 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from oms.core.http import json_response
-from oms.core.listing import list_openapi, list_page
+from oms.core.resources import UNSCOPED, Resource
 from oms.integrations.api.filters import CONTENT_TYPE_FILTERS, ID_ONLY_SORTS
 from oms.integrations.api.router import router
-from oms.integrations.presenters import (
-    active_user_to_wire,
-    catalog_to_wire,
-    channel_to_wire,
-    content_type_to_wire,
-)
+from oms.integrations.schemas_out import ActiveUserOut, CatalogOut, ContentTypeOut, IntegrationChannelOut
 from oms.integrations.services import reference as services
 
 
 @router.get(
-    "/channels/{pk}/", response={200: dict}, summary="A channel with its integration configuration (conf)"
+    "/channels/{pk}/",
+    response={200: IntegrationChannelOut},
+    summary="A channel with its integration configuration (conf)",
 )
 def get_channel(request: HttpRequest, pk: int) -> HttpResponse:
     channel, conf = services.get_channel(principal=request.auth, channel_id=pk)
-    return json_response(channel_to_wire(channel, conf))
+    return json_response(IntegrationChannelOut.render(channel, conf=conf))
 
 
-@router.get(
-    "/catalogs/{pk}/", response={200: dict}, summary="A catalog: the price and stock lists of its channel"
-)
-def get_catalog(request: HttpRequest, pk: int) -> HttpResponse:
-    return json_response(catalog_to_wire(services.get_catalog(principal=request.auth, pk=pk)))
+Resource(
+    "catalogs",
+    CatalogOut,
+    "catalog",
+    scope=UNSCOPED,
+    get=services.get_catalog,
+    summaries={"get": "A catalog: the price and stock lists of its channel"},
+).register(router)
 
 
-@router.get("/active_user/", response={200: dict}, summary="Who the key belongs to (a token check)")
+@router.get("/active_user/", response={200: ActiveUserOut}, summary="Who the key belongs to (a token check)")
 def active_user(request: HttpRequest) -> HttpResponse:
-    return json_response(active_user_to_wire(services.get_active_user(principal=request.auth)))
+    return json_response(ActiveUserOut.render(services.get_active_user(principal=request.auth)))
 
 
-@router.get(
-    "/content_types/",
-    response={200: dict},
-    summary="Content type ids of the models integrations name (?model=batchrequest)",
-    openapi_extra=list_openapi(CONTENT_TYPE_FILTERS, ID_ONLY_SORTS),
-)
-def list_content_types(request: HttpRequest) -> HttpResponse:
-    page = list_page(
-        request,
-        services.list_content_types(),
-        filters=CONTENT_TYPE_FILTERS,
-        present=content_type_to_wire,
-        sorts=ID_ONLY_SORTS,
-    )
-    return json_response(page)
+Resource(
+    "content_types",
+    ContentTypeOut,
+    "content_type",
+    scope=UNSCOPED,
+    rows=services.list_content_types,
+    filters=CONTENT_TYPE_FILTERS,
+    sorts=ID_ONLY_SORTS,
+    summaries={"list": "Content type ids of the models integrations name (?model=batchrequest)"},
+).register(router)

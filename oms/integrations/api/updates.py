@@ -6,10 +6,11 @@ from django.http import HttpRequest, HttpResponse
 
 from oms.access.services import get_channel_for
 from oms.core.http import json_response
-from oms.core.listing import list_openapi, list_page
+from oms.core.listing import list_openapi, list_page, page_of
 from oms.integrations.api.router import router
 from oms.integrations.services.updates import list_order_updates
 from oms.orders.presenters import order_summary
+from oms.orders.schemas import OrderOut
 from oms.orders.selectors import ORDER_FILTERS
 
 UPDATE_SORTS = {"modified_date": "modified_date", "id": "pk"}
@@ -17,7 +18,7 @@ UPDATE_SORTS = {"modified_date": "modified_date", "id": "pk"}
 
 @router.get(
     "/channel/{channel_id}/orders/updates/",
-    response={200: dict},
+    response={200: page_of(OrderOut)},
     summary="Orders changed since the channel last received them (oldest change first)",
     openapi_extra=list_openapi(ORDER_FILTERS, UPDATE_SORTS),
 )

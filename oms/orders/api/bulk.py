@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from oms.access.services import get_channel_for
+from oms.channels.models import Channel
+from oms.core.answers import Answer, From
 from oms.core.errors import ErrorCode, Problem, ValidationFailed
 from oms.core.http import json_response, read_json
 from oms.core.openapi import json_body
-from oms.core.wire import problems_from
+from oms.core.wire import ProblemOut, problems_from
 from oms.idempotency.http import idempotent
 from oms.orders.api.router import create_router
 from oms.orders.presenters import order_to_wire
-from oms.orders.services.bulk import BulkOutcome, ErrorPolicy, create_orders_bulk
+from oms.orders.schemas import OrderOut
+from oms.orders.services.bulk import BulkOutcome, BulkResult, BulkStatus, ErrorPolicy, create_orders_bulk
 
 
 class BulkCreateIn(BaseModel):
@@ -24,11 +28,39 @@ class BulkCreateIn(BaseModel):
     error_policy: Literal["reject_everything", "reject_failed"] = "reject_everything"
 
 
+def _order(result: BulkResult, ctx: Mapping[str, Any]) -> dict[str, Any] | None:
+    created = result.created
+    if created is None:
+        return None
+    return order_to_wire(
+        created.order,
+        channel=ctx["channel"],
+        items=created.items,
+        fund_transfer_ids=created.fund_transfer_ids,
+    )
+
+
+class BulkOrderResultOut(Answer):
+    index: int = Field(description="Index of the order in the request, from 0.")
+    status: Annotated[BulkStatus, From(resolve=lambda result, ctx: str(result.status))]
+    order: Annotated[OrderOut | None, From(resolve=_order)] = Field(description="The order, when written.")
+    errors: Annotated[
+        list[ProblemOut], From(resolve=lambda result, ctx: [p.as_dict() for p in result.problems])
+    ]
+
+
+class BulkCreateOut(Answer):
+    summary: Annotated[dict[str, int], From(resolve=lambda outcome, ctx: outcome.counts())] = Field(
+        description="Orders by status: created, replayed, conflict, rejected."
+    )
+    results: list[BulkOrderResultOut]
+
+
 @create_router.post(
     "/channel/{channel_id}/create_orders/bulk/",
     url_name="create_orders_bulk",
     summary="Create many orders in one call, with one result per order",
-    response={200: dict},
+    response={200: BulkCreateOut},
     openapi_extra=json_body(BulkCreateIn, "Up to OMS_MAX_ORDERS_PER_BULK orders, each a create_orders body."),
 )
 @idempotent(max_body_setting="OMS_MAX_BULK_BODY_BYTES")
@@ -58,22 +90,5 @@ def parse_bulk_request(payload: Any) -> BulkCreateIn:
         raise ValidationFailed(problems_from(error)) from None
 
 
-def bulk_to_wire(outcome: BulkOutcome, channel) -> dict[str, Any]:
-    results = []
-    for result in outcome.results:
-        created = result.created
-        order = (
-            order_to_wire(
-                created.order,
-                channel=channel,
-                items=created.items,
-                fund_transfer_ids=created.fund_transfer_ids,
-            )
-            if created is not None
-            else None
-        )
-        errors = [p.as_dict() for p in result.problems]
-        results.append(
-            {"index": result.index, "status": str(result.status), "order": order, "errors": errors}
-        )
-    return {"summary": outcome.counts(), "results": results}
+def bulk_to_wire(outcome: BulkOutcome, channel: Channel) -> dict[str, Any]:
+    return BulkCreateOut.render(outcome, channel=channel)

@@ -8,8 +8,9 @@ from oms.access.services import get_channel_for
 from oms.core.http import json_response, read_json
 from oms.core.openapi import json_body
 from oms.orders import selectors
-from oms.orders.api.read import order_detail, order_item
 from oms.orders.api.router import router
+from oms.orders.presenters import order_detail, order_item_row
+from oms.orders.schemas import OrderDetailOut, OrderItemRowOut
 from oms.orders.schemas_manage import CancelIn, OrderItemUpdateIn
 from oms.orders.services import manage
 from oms.orders.services.manage import Actor
@@ -18,7 +19,7 @@ from oms.orders.services.manage import Actor
 @router.patch(
     "/channel/{channel_id}/order_items/{pk}/",
     summary="Update an order item: status (per the transition table), invoice, tracking, extra_field",
-    response={200: dict},
+    response={200: OrderItemRowOut},
     openapi_extra=json_body(OrderItemUpdateIn, "Only the fields sent change; extra_field is merged."),
 )
 def update_order_item(request: HttpRequest, channel_id: int, pk: int) -> HttpResponse:
@@ -26,14 +27,14 @@ def update_order_item(request: HttpRequest, channel_id: int, pk: int) -> HttpRes
     item = manage.update_order_item(
         channel=channel, item_id=pk, payload=read_json(request), actor=Actor.for_key(request.auth)
     )
-    return json_response(order_item(selectors.get_order_item(channel=channel, item_id=item.pk), channel))
+    return json_response(order_item_row(selectors.get_order_item(channel=channel, item_id=item.pk), channel))
 
 
 @router.post(
     "/channel/{channel_id}/orders/{pk}/cancel/",
     url_name="cancel_order",
     summary="Cancel items of an order (Omnitron's body), each with a cancellation reason",
-    response={200: dict},
+    response={200: OrderDetailOut},
     openapi_extra=json_body(CancelIn, "Items to cancel (or is_all) and a reason per item."),
 )
 def cancel_order(request: HttpRequest, channel_id: int, pk: int) -> HttpResponse:
