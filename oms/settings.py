@@ -161,6 +161,9 @@ WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("OMS_MAX_BODY_BYTES", str(1024 * 1024)))
 
 # --- oms settings -------------------------------------------------------------------------
+# A request body that makes no progress for this long is dropped (408), so a client that stops
+# sending cannot hold a worker (oms/core/bodies.py).
+OMS_BODY_READ_TIMEOUT_SECONDS = float(os.environ.get("OMS_BODY_READ_TIMEOUT_SECONDS", "10"))
 OMS_MAX_ITEMS_PER_ORDER = int(os.environ.get("OMS_MAX_ITEMS_PER_ORDER", "500"))
 # Free-form JSON fields (extra_field, attributes...) are refused past these bounds.
 OMS_MAX_JSON_DEPTH = int(os.environ.get("OMS_MAX_JSON_DEPTH", "8"))

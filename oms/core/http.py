@@ -100,6 +100,14 @@ def _quoted(text: str) -> str:
     return json.dumps(text)[1:-1].replace("\x7f", "\\u007f")
 
 
+INTERNAL_ERROR_MESSAGE = "Internal server error; nothing was written."
+
+
+def internal_error_response() -> HttpResponse:
+    """The 500 answer of an unexpected failure (the failure is logged where it is caught)."""
+    return error_response(500, [Problem("", ErrorCode.INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE)])
+
+
 def error_response(
     status: int, problems: list[Problem], detail: str | None = None, **extra: Any
 ) -> HttpResponse:

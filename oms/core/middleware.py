@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware import csrf
 
 from oms.core.errors import ErrorCode, Problem
-from oms.core.http import JSON, error_response
+from oms.core.http import INTERNAL_ERROR_MESSAGE, JSON, error_response
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ _GENERIC: dict[int, tuple[ErrorCode, str]] = {
     404: (ErrorCode.NOT_FOUND, "Not found."),
     405: (ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed."),
     413: (ErrorCode.TOO_LARGE, "The request body is too large."),
-    500: (ErrorCode.INTERNAL_ERROR, "Internal server error; nothing was written."),
+    500: (ErrorCode.INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE),
 }
 
 
