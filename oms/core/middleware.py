@@ -23,6 +23,7 @@ _GENERIC: dict[int, tuple[ErrorCode, str]] = {
     413: (ErrorCode.TOO_LARGE, "The request body is too large."),
     500: (ErrorCode.INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE),
 }
+_BODY_HEADERS = {"content-type", "content-length"}
 
 
 class ApiErrorBodyMiddleware:
@@ -45,8 +46,10 @@ class ApiErrorBodyMiddleware:
         if status == 405:
             message = f"Method {request.method} not allowed; allowed: {response.get('Allow', '')}."
         replaced = error_response(status, [Problem("", code, message)])
-        if response.has_header("Allow"):
-            replaced["Allow"] = response["Allow"]
+        # Allow, and what the middleware inside this one added (X-Frame-Options...)
+        for name, value in response.items():
+            if name.lower() not in _BODY_HEADERS:
+                replaced[name] = value
         return replaced
 
 

@@ -16,10 +16,12 @@ What does not change:
   request's scheme and host).
 - It sends Django's request_started and request_finished signals: they manage the database
   connections.
-- Anything else goes to Django's handler, with the same body: every error, and every request the
-  lane does not take. Nothing was written then, since a create is one transaction, so Django
-  answers as if the lane did not exist. An error costs its validation twice; that is the price
-  of answering every error in exactly one place.
+- Anything else goes to Django's handler, with the same body: every refusal (a DomainError), and
+  every request the lane does not take. Nothing was written then, since a create is one
+  transaction, so Django answers as if the lane did not exist. A refusal costs its validation
+  twice; that is the price of answering every refusal in exactly one place. An unexpected
+  failure (a database down) is answered here with Django's 500 and logged once: handed over, it
+  would run the create again.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from django.http import HttpRequest, HttpResponse
 
 from oms.access.services import authenticate_key, get_channel_for
 from oms.core.errors import DomainError
-from oms.core.http import JSON, parse_json
+from oms.core.http import JSON, internal_error_response, parse_json
 from oms.orders.api.create import created_answer
 from oms.orders.services import create_order
 
@@ -129,8 +131,11 @@ class CreateOrderLane:
         except DomainError:
             return None  # Django's handler answers it, as it answers every error
         except Exception:
-            log.exception("create_orders fast lane failed; Django's handler answers the request")
-            return None
+            # Answered here, as Django answers it: handed over, the create would run a second
+            # time (twice the load on a failing database, two tracebacks per request).
+            log.exception("Internal Server Error: %s", environ["PATH_INFO"])
+            response = internal_error_response()
+            return response.status_code, response.content, {}
         signals.request_finished.send(sender=self.__class__)
         return answer
 

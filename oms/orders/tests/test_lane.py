@@ -263,7 +263,9 @@ def test_the_hsts_header_of_a_secure_request_is_added(token, settings):
     assert "Strict-Transport-Security" not in plain.headers
 
 
-def test_an_unexpected_failure_in_the_lane_is_logged_and_django_answers(token, monkeypatch, caplog):
+def test_an_unexpected_failure_in_the_lane_is_answered_500_by_the_lane_and_logged_once(
+    token, monkeypatch, caplog
+):
     import oms.orders.api.lane as lane_module
 
     def broken(*args, **kwargs):
@@ -272,11 +274,35 @@ def test_an_unexpected_failure_in_the_lane_is_logged_and_django_answers(token, m
     monkeypatch.setattr(lane_module, "created_answer", broken)
     django = CountingApp()
     answer = call(CreateOrderLane(django), json.dumps(minimal_body("LANE-BOOM")), **auth(token))
-    # The order was written by the lane before it failed: Django's answer is its replay.
-    assert (answer.status, django.calls) == ("200 OK", 1)
-    assert answer.headers["Idempotent-Replayed"] == "true"
-    assert Order.objects.filter(number="LANE-BOOM").count() == 1
-    assert "fast lane failed" in caplog.text
+    # The lane answers Django's 500 itself: handing over would run the create a second time.
+    assert (answer.status, django.calls) == ("500 Internal Server Error", 0)
+    assert answer.json()["errors"][0]["code"] == "internal_error"
+    assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [RuntimeError]
+
+
+def test_a_database_down_is_one_create_attempt_one_traceback_and_djangos_500(token, monkeypatch, caplog):
+    from django.db import OperationalError
+    from django.db.backends.utils import CursorWrapper
+
+    body = json.dumps(minimal_body("LANE-DB-DOWN"))
+    call(CreateOrderLane(CountingApp()), json.dumps(minimal_body("LANE-WARM")), **auth(token))  # key cached
+    attempts = []
+
+    def down(self, sql, params=None):
+        if sql.split()[0].upper() in {"SAVEPOINT", "RELEASE", "ROLLBACK"}:  # the test's own
+            return self.cursor.execute(sql, params)
+        attempts.append(sql)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(CursorWrapper, "execute", down)
+    django = CountingApp()
+    by_lane = call(CreateOrderLane(django), body, **auth(token))
+    # One attempt (the first query of the create), one logged traceback, no hand-over
+    assert (len(attempts), django.calls) == (1, 0)
+    assert len([r for r in caplog.records if r.exc_info]) == 1
+    # And the answer is the one Django gives alone
+    assert by_lane.status == "500 Internal Server Error"
+    assert_same(by_lane, call(WSGIHandler(), body, **auth(token)))
 
 
 def test_the_lane_can_be_turned_off(token, settings):
