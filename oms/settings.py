@@ -175,6 +175,9 @@ OMS_API_KEY_CACHE_SECONDS = float(os.environ.get("OMS_API_KEY_CACHE_SECONDS", "5
 # Plain create_orders requests are answered beside Django's request cycle (oms/orders/api/lane.py),
 # with the same answers; 0 sends them through Django's handler like every other request.
 OMS_CREATE_LANE = _env_bool("OMS_CREATE_LANE", True)
+# The WSGI lanes in front of Django's handler (oms/wsgi.py), outermost first: classes taking the
+# application behind them.
+OMS_WSGI_LANES = ["oms.orders.api.lane.CreateOrderLane"] if OMS_CREATE_LANE else []
 # Idempotency-Key answers are replayed for this long (`oms idempotency purge` deletes older ones).
 OMS_IDEMPOTENCY_TTL_SECONDS = int(os.environ.get("OMS_IDEMPOTENCY_TTL_SECONDS", str(24 * 3600)))
 # A keyed request that has not answered after this long is taken to have died (a crash); its key

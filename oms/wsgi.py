@@ -1,5 +1,5 @@
-"""The WSGI application gunicorn serves: Django's handler, behind the create-order fast lane,
-with request bodies read first (oms/core/bodies.py)."""
+"""The WSGI application gunicorn serves: Django's handler, behind the lanes OMS_WSGI_LANES names
+(the create-order fast lane), with request bodies read first (oms/core/bodies.py)."""
 
 import os
 
@@ -11,12 +11,14 @@ django_application = get_wsgi_application()
 
 def _application():
     from django.conf import settings
+    from django.utils.module_loading import import_string
 
     from oms.access.services import authenticate_key
     from oms.core.bodies import RequestBodies
-    from oms.orders.api.lane import CreateOrderLane  # needs the apps loaded, as above
 
-    app = CreateOrderLane(django_application) if settings.OMS_CREATE_LANE else django_application
+    app = django_application
+    for lane in reversed(settings.OMS_WSGI_LANES):  # needs the apps loaded, as above
+        app = import_string(lane)(app)
     return RequestBodies(app, authenticate=authenticate_key)
 
 

@@ -123,11 +123,13 @@ class CreateOrderLane:
         return int(match[1]), added_headers
 
     def _answer(self, environ: dict, channel_id: int, body: bytes) -> Answer | None:
+        # One request_started, one request_finished, whatever happens: a request handed over
+        # gets its own pair from Django's handler.
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
             principal = authenticate_key(environ.get("HTTP_AUTHORIZATION") or "")
             channel = get_channel_for(principal=principal, channel_id=channel_id)
-            answer = created_answer(create_order(channel=channel, payload=parse_json(body)), channel)
+            return created_answer(create_order(channel=channel, payload=parse_json(body)), channel)
         except DomainError:
             return None  # Django's handler answers it, as it answers every error
         except Exception:
@@ -136,8 +138,8 @@ class CreateOrderLane:
             log.exception("Internal Server Error: %s", environ["PATH_INFO"])
             response = internal_error_response()
             return response.status_code, response.content, {}
-        signals.request_finished.send(sender=self.__class__)
-        return answer
+        finally:
+            signals.request_finished.send(sender=self.__class__)
 
     # --- the headers the middleware adds ---------------------------------------------------
     def _probe_key(self, environ: dict) -> tuple:

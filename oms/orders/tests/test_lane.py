@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -305,13 +306,52 @@ def test_a_database_down_is_one_create_attempt_one_traceback_and_djangos_500(tok
     assert_same(by_lane, call(WSGIHandler(), body, **auth(token)))
 
 
-def test_the_lane_can_be_turned_off(token, settings):
-    settings.OMS_CREATE_LANE = False
+def test_the_lanes_are_the_settings_and_the_create_lane_can_be_turned_off(settings):
+    import subprocess
+    import sys
+
     from oms import wsgi
 
+    settings.OMS_WSGI_LANES = []
     assert wsgi._application().app is django_application
-    settings.OMS_CREATE_LANE = True
+    settings.OMS_WSGI_LANES = ["oms.orders.api.lane.CreateOrderLane"]
     assert isinstance(wsgi._application().app, CreateOrderLane)
+    # OMS_CREATE_LANE=0 leaves it out
+    lanes = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.OMS_WSGI_LANES)"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "oms.settings", "OMS_CREATE_LANE": "0"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert lanes.strip() == "[]"
+
+
+def test_every_request_started_signal_has_its_request_finished(token, monkeypatch):
+    import oms.orders.api.lane as lane_module
+
+    sent = []
+
+    def started(**kwargs):
+        sent.append("started")
+
+    def finished(**kwargs):
+        sent.append("finished")
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    try:
+        lane = CreateOrderLane(CountingApp())
+        # Taken by the lane, handed to Django (a refusal), and a failure the lane answers
+        call(lane, json.dumps(minimal_body("LANE-SIGNALS")), **auth(token))
+        call(lane, _bad_reference_body(), **auth(token))
+        monkeypatch.setattr(lane_module, "created_answer", lambda *args: 1 / 0)
+        call(lane, json.dumps(minimal_body("LANE-SIGNALS-2")), **auth(token))
+    finally:
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+    assert lane.app.calls == 1
+    assert sent == ["started", "finished"] * 4  # the hand-over: the lane's pair, then Django's
 
 
 def test_a_lane_create_costs_the_routes_queries(token):
