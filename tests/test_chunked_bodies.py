@@ -5,6 +5,7 @@ chunked'`) send no Content-Length; Django alone read such bodies as empty.
 """
 
 import contextlib
+import gzip
 import http.client
 import json
 import socket
@@ -17,7 +18,7 @@ import pytest
 from conftest import process_level
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from liveserver import Server, order_body, prepare, server_env
+from liveserver import Server, order_body, prepare, request, server_env
 
 pytestmark = process_level("its own SQLite file")
 JSON = "application/json"
@@ -147,8 +148,58 @@ def test_a_declared_body_that_stops_arriving_is_dropped_after_the_read_timeout(s
 def test_without_a_known_key_no_body_is_read(served, token):
     port, _ = served
     # The first chunk never ends: only an answer before reading can come back (401, not 408)
-    status, _, answer = raw_answer(port, CREATE, chunked_headers(token), b"FFFF\r\n{")
+    status, headers, answer = raw_answer(port, CREATE, chunked_headers(token), b"FFFF\r\n{")
     assert (status, answer["errors"][0]["code"]) == (401, "not_authenticated"), answer
+    assert headers["www-authenticate"] == "Token"
+
+
+def test_every_401_names_its_scheme(served):
+    port, _ = served
+    for method, path, body in (("GET", "/api/v1/channel/1/orders/", None), ("POST", CREATE, b"{}")):
+        status, _, headers = request(port, method, path, body, {"Content-Type": JSON})
+        assert (status, headers.get("WWW-Authenticate")) == (401, "Token"), (method, path)
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "path"),
+    [
+        (
+            {"Content-Encoding": "gzip"},
+            gzip.compress(json.dumps(order_body("GZIP-1")).encode()),
+            "Content-Encoding",
+        ),
+        ({"Content-Encoding": "gzip"}, json.dumps(order_body("GZIP-2")).encode(), "Content-Encoding"),
+        (
+            {"Content-Type": "application/json; charset=latin-1"},
+            json.dumps(order_body("LATIN-1")).encode(),
+            "Content-Type",
+        ),
+    ],
+    ids=["gzipped", "says gzip, is not", "latin-1"],
+)
+def test_a_body_in_another_encoding_or_charset_is_415_and_nothing_is_written(served, headers, body, path):
+    port, token = served
+    sent = {"Authorization": f"Token {token}", "Content-Type": JSON, **headers}
+    status, content, answer_headers = request(port, "POST", CREATE, body, sent)
+    answer = json.loads(content)
+    assert (status, answer["errors"][0]["path"]) == (415, path), answer
+    assert answer["errors"][0]["code"] == "unsupported_media_type"
+    assert answer_headers["Accept-Encoding"] == "identity"
+    # Nothing was written: the same order sent plainly is created, not replayed
+    plain = json.loads(gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body)
+    status, answer = post_chunked(port, CREATE, json.dumps(plain).encode(), token)
+    assert status == 201, answer
+
+
+def test_utf8_and_identity_are_taken(served):
+    port, token = served
+    sent = {
+        "Authorization": f"Token {token}",
+        "Content-Type": 'application/json; charset="UTF-8"',
+        "Content-Encoding": "identity",
+    }
+    status, content, _ = request(port, "POST", CREATE, json.dumps(order_body("UTF8-1")).encode(), sent)
+    assert status == 201, content
 
 
 def test_login_takes_a_chunked_body_without_a_key(served):

@@ -11,6 +11,8 @@ a 34 MiB chunked body to /healthz was read whole, unauthenticated. So, for a req
   without reading, a chunked body 413 as soon as it passes it;
 - each wait for body bytes is bounded by OMS_BODY_READ_TIMEOUT_SECONDS (as nginx's
   client_body_timeout bounds the wait between two reads): a body that stops arriving is 408;
+- an API body with a Content-Encoding or a charset other than UTF-8 is 415 (unread): a gzipped
+  body read as "invalid JSON" and a Latin-1 one as UTF-8;
 - a malformed chunked framing (gunicorn raises its ParseException: a chunk size that is not hex,
   a missing CRLF, a size line past 8 KiB) is 400 at once.
 Then the application gets the body with its length, as if it had been sent with Content-Length.
@@ -30,14 +32,13 @@ from django.http import HttpResponse
 from gunicorn.http.errors import ParseException
 
 from oms.core.errors import DomainError, ErrorCode, Problem
-from oms.core.http import error_response, internal_error_response
+from oms.core.http import API_PREFIX, AUTH_CHALLENGE, error_response, internal_error_response
 
 log = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 Authenticate = Callable[[str], object]
 
-API_PREFIX = "/api/"
 # API paths that take a body without a key (their route says auth=None; a test checks the list
 # against the OpenAPI document).
 OPEN_API_PATHS = frozenset({"/api/v1/auth/login/"})
@@ -82,16 +83,27 @@ class RequestBodies:
 
     def _check(self, environ: dict) -> None:
         path = environ.get("PATH_INFO", "")
-        if not path.startswith(API_PREFIX) or path in OPEN_API_PATHS:
+        if not path.startswith(API_PREFIX):
             return
+        if path not in OPEN_API_PATHS:
+            self._authenticate(environ)
+        problems = _unsupported(environ)
+        if problems:
+            response = error_response(415, problems)
+            response["Accept-Encoding"] = "identity"  # RFC 7694: what a request may be encoded with
+            raise _Refused(response)
+
+    def _authenticate(self, environ: dict) -> None:
         try:
             self.authenticate(environ.get("HTTP_AUTHORIZATION") or "")
         except DomainError as error:
-            raise _Refused(error_response(401, error.problems, error.detail)) from None
+            response = error_response(401, error.problems, error.detail)
+            response["WWW-Authenticate"] = AUTH_CHALLENGE
+            raise _Refused(response) from None
         except Exception:
             # The key lookup needs the database: answer as Django answers a failure, once, and
             # drop the broken connection (no request_finished signal will).
-            log.exception("Internal Server Error: %s", path)
+            log.exception("Internal Server Error: %s", environ.get("PATH_INFO"))
             close_old_connections()
             raise _Refused(internal_error_response()) from None
 
@@ -120,6 +132,24 @@ class RequestBodies:
         if declared is not None and len(body) < declared:
             raise _Refused(_refusal(400, ErrorCode.INVALID, "The body ended early."))
         return body
+
+
+def _unsupported(environ: dict) -> list[Problem]:
+    """An API body is JSON in UTF-8, sent as it is: a Content-Encoding (gzip...) or another
+    charset was ignored, so a gzipped body read as "invalid JSON" and a Latin-1 one as UTF-8."""
+    problems = []
+    encoding = environ.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+    if encoding not in ("", "identity"):
+        message = f'Send the body without a Content-Encoding, not "{encoding}".'
+        problems.append(Problem("Content-Encoding", ErrorCode.UNSUPPORTED_MEDIA_TYPE, message))
+    _, _, parameters = environ.get("CONTENT_TYPE", "").partition(";")
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        charset = value.strip().strip('"').lower()
+        if name.strip().lower() == "charset" and charset not in ("utf-8", "utf8"):
+            message = f'Send the body in UTF-8, not "{charset}".'
+            problems.append(Problem("Content-Type", ErrorCode.UNSUPPORTED_MEDIA_TYPE, message))
+    return problems
 
 
 def _refusal(status: int, code: ErrorCode, message: str) -> HttpResponse:

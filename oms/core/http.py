@@ -14,6 +14,10 @@ from oms.core.errors import DomainError, ErrorCode, Problem, ValidationFailed, s
 from oms.core.render import dumps
 
 JSON = "application/json"
+API_PREFIX = "/api/"
+# The challenge every 401 carries (RFC 9110 11.6.1), as Django REST framework's token
+# authentication sends it.
+AUTH_CHALLENGE = "Token"
 _LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 

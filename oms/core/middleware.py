@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware import csrf
 
 from oms.core.errors import ErrorCode, Problem
-from oms.core.http import INTERNAL_ERROR_MESSAGE, JSON, error_response
+from oms.core.http import API_PREFIX, AUTH_CHALLENGE, INTERNAL_ERROR_MESSAGE, JSON, error_response
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +32,12 @@ class ApiErrorBodyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if (
-            response.status_code >= 400
-            and request.path.startswith("/api/")
-            and not response.get("Content-Type", "").startswith(JSON)
-        ):
-            return self._as_json(request, response)
+        if response.status_code < 400 or not request.path.startswith(API_PREFIX):
+            return response
+        if not response.get("Content-Type", "").startswith(JSON):
+            response = self._as_json(request, response)
+        if response.status_code == 401:
+            response["WWW-Authenticate"] = AUTH_CHALLENGE
         return response
 
     def _as_json(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -51,9 +51,6 @@ class ApiErrorBodyMiddleware:
             if name.lower() not in _BODY_HEADERS:
                 replaced[name] = value
         return replaced
-
-
-API_PREFIX = "/api/"
 
 
 class _AdminOnly:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
 import pytest
+from django.db import OperationalError
 
 from oms.api import api
-from oms.core.bodies import OPEN_API_PATHS, body_limit
+from oms.core.bodies import OPEN_API_PATHS, RequestBodies, body_limit
 
 BODY_METHODS = {"post", "put", "patch"}
 
@@ -47,3 +49,34 @@ def test_every_route_reads_a_body_up_to_the_limit_the_reader_gives_its_path(demo
         if (response.status_code == 413) != small:
             disagreements.append((method, path, response.status_code, response.content[:200]))
     assert disagreements == []
+
+
+class _Unread(io.BytesIO):
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+
+@pytest.mark.django_db
+def test_a_key_lookup_that_fails_is_a_500_logged_once_with_no_body_read(caplog):
+    # Given a key lookup failing as it does with the database down
+    def down(header: str):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    def app(environ, start_response):
+        raise AssertionError("the application was called")
+
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/api/v1/channel/1/create_orders/",
+        "CONTENT_LENGTH": "10",
+        "CONTENT_TYPE": "application/json",
+        "HTTP_AUTHORIZATION": "Token abc",
+        "wsgi.input": _Unread(),
+    }
+    started = []
+    # When a request with a body comes
+    content = b"".join(RequestBodies(app, authenticate=down)(environ, lambda *args: started.append(args)))
+    # Then Django's 500 answers it, with one logged traceback
+    assert started[0][0] == "500 Internal Server Error"
+    assert json.loads(content)["errors"][0]["code"] == "internal_error"
+    assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [OperationalError]

@@ -223,6 +223,8 @@ def test_every_error_is_djangos_answer_and_nothing_is_written(case, status, toke
     assert by_lane.status == status
     assert handed_over == 1
     assert_same(by_lane, by_django)
+    if by_lane.status == "401 Unauthorized":
+        assert by_lane.headers["WWW-Authenticate"] == "Token"
     assert (Order.objects.count(), OrderItem.objects.count()) == before
 
 
