@@ -95,6 +95,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Its templates and static files: the API docs page loads Swagger UI from our own static
+    # files, not from a CDN (a browser without internet access showed a blank page).
+    "ninja",
     "oms.core",
     "oms.access",
     "oms.channels",
