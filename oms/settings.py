@@ -95,6 +95,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Its templates and static files: the API docs page loads Swagger UI from our own static
+    # files, not from a CDN (a browser without internet access showed a blank page).
+    "ninja",
     "oms.core",
     "oms.access",
     "oms.channels",
@@ -161,6 +164,9 @@ WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("OMS_MAX_BODY_BYTES", str(1024 * 1024)))
 
 # --- oms settings -------------------------------------------------------------------------
+# A request body that makes no progress for this long is dropped (408), so a client that stops
+# sending cannot hold a worker (oms/core/bodies.py).
+OMS_BODY_READ_TIMEOUT_SECONDS = float(os.environ.get("OMS_BODY_READ_TIMEOUT_SECONDS", "10"))
 OMS_MAX_ITEMS_PER_ORDER = int(os.environ.get("OMS_MAX_ITEMS_PER_ORDER", "500"))
 # Free-form JSON fields (extra_field, attributes...) are refused past these bounds.
 OMS_MAX_JSON_DEPTH = int(os.environ.get("OMS_MAX_JSON_DEPTH", "8"))
@@ -172,6 +178,9 @@ OMS_API_KEY_CACHE_SECONDS = float(os.environ.get("OMS_API_KEY_CACHE_SECONDS", "5
 # Plain create_orders requests are answered beside Django's request cycle (oms/orders/api/lane.py),
 # with the same answers; 0 sends them through Django's handler like every other request.
 OMS_CREATE_LANE = _env_bool("OMS_CREATE_LANE", True)
+# The WSGI lanes in front of Django's handler (oms/wsgi.py), outermost first: classes taking the
+# application behind them.
+OMS_WSGI_LANES = ["oms.orders.api.lane.CreateOrderLane"] if OMS_CREATE_LANE else []
 # Idempotency-Key answers are replayed for this long (`oms idempotency purge` deletes older ones).
 OMS_IDEMPOTENCY_TTL_SECONDS = int(os.environ.get("OMS_IDEMPOTENCY_TTL_SECONDS", str(24 * 3600)))
 # A keyed request that has not answered after this long is taken to have died (a crash); its key

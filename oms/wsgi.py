@@ -1,5 +1,5 @@
-"""The WSGI application gunicorn serves: Django's handler, behind the create-order fast lane,
-with chunked request bodies read whole first."""
+"""The WSGI application gunicorn serves: Django's handler, behind the lanes OMS_WSGI_LANES names
+(the create-order fast lane), with request bodies read first (oms/core/bodies.py)."""
 
 import os
 
@@ -11,13 +11,15 @@ django_application = get_wsgi_application()
 
 def _application():
     from django.conf import settings
+    from django.utils.module_loading import import_string
 
-    from oms.core.chunked import ChunkedBodies
-    from oms.orders.api.lane import CreateOrderLane  # needs the apps loaded, as above
+    from oms.access.services import authenticate_key
+    from oms.core.bodies import RequestBodies
 
-    app = CreateOrderLane(django_application) if settings.OMS_CREATE_LANE else django_application
-    largest = max(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0, settings.OMS_MAX_BULK_BODY_BYTES)
-    return ChunkedBodies(app, max_bytes=largest)
+    app = django_application
+    for lane in reversed(settings.OMS_WSGI_LANES):  # needs the apps loaded, as above
+        app = import_string(lane)(app)
+    return RequestBodies(app, authenticate=authenticate_key)
 
 
 application = _application()

@@ -4,17 +4,24 @@ HTTP clients that stream a body (a generator in requests, curl's `-H 'Transfer-E
 chunked'`) send no Content-Length; Django alone read such bodies as empty.
 """
 
+import contextlib
+import gzip
 import http.client
 import json
+import socket
 import sys
+import threading
 from pathlib import Path
+
+import pytest
 
 from conftest import process_level
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from liveserver import Server, order_body, prepare, server_env
+from liveserver import Server, order_body, prepare, request, server_env
 
 pytestmark = process_level("its own SQLite file")
+JSON = "application/json"
 
 
 def post_chunked(port: int, path: str, body: bytes, token: str) -> tuple[int, dict]:
@@ -50,3 +57,178 @@ def test_chunked_bodies_are_read_whole_and_refused_past_the_limit(tmp_path):
         assert len(big) > 4096
         status, answer = post_chunked(server.port, "/api/v1/channel/1/create_orders/", big, token)
         assert (status, answer["errors"][0]["code"]) == (413, "too_large")
+
+
+class RawClient:
+    """One connection written byte for byte: a head, then whatever body the test sends (or not)."""
+
+    def __init__(self, port: int, method: str, path: str, headers: dict[str, str]):
+        self.socket = socket.create_connection(("127.0.0.1", port), timeout=30)
+        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        self.socket.sendall(head.encode() + b"\r\n")
+
+    def send(self, data: bytes) -> None:
+        self.socket.sendall(data)
+
+    def answer(self) -> tuple[int, dict[str, str], dict]:
+        """The status, headers and JSON body of the answer; raises if there is none within 30 s."""
+        received = b""
+        while b"\r\n\r\n" not in received:
+            data = self.socket.recv(65536)
+            if not data:
+                raise AssertionError(f"the connection closed with no answer: {received!r}")
+            received += data
+        head, _, body = received.partition(b"\r\n\r\n")
+        status_line, *lines = head.decode("latin-1").split("\r\n")
+        headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+        while len(body) < int(headers["content-length"]):
+            data = self.socket.recv(65536)
+            if not data:
+                break
+            body += data
+        return int(status_line.split()[1]), headers, json.loads(body)
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def raw_answer(
+    port: int, path: str, headers: dict[str, str], sent: bytes
+) -> tuple[int, dict[str, str], dict]:
+    client = RawClient(port, "POST", path, headers)
+    try:
+        client.send(sent)
+        return client.answer()
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A server whose body reads time out after 1 s; before oms/core/bodies.py bounded the reads,
+    the stalls below held a worker until gunicorn's worker timeout killed it (no answer)."""
+    work = tmp_path_factory.mktemp("bodies")
+    env = server_env(work, WEB_CONCURRENCY="2", OMS_BODY_READ_TIMEOUT_SECONDS="1", GUNICORN_TIMEOUT="15")
+    token = prepare(env)
+    with Server(env, work / "gunicorn.log") as server:
+        yield server.port, token
+
+
+CREATE = "/api/v1/channel/1/create_orders/"
+
+
+def chunked_headers(token: str | None) -> dict[str, str]:
+    headers = {"Content-Type": JSON, "Transfer-Encoding": "chunked"}
+    return headers | ({"Authorization": f"Token {token}"} if token else {})
+
+
+def test_a_chunk_size_that_is_not_hex_is_400_at_once(served):
+    port, token = served
+    status, _, answer = raw_answer(port, CREATE, chunked_headers(token), b"XYZ\r\nabc\r\n")
+    assert (status, answer["errors"][0]["code"]) == (400, "invalid"), answer
+    assert "malformed" in answer["detail"]
+
+
+def test_a_chunk_that_never_arrives_is_dropped_after_the_read_timeout(served):
+    port, token = served
+    # A chunk of 2^80 - 1 bytes of which 3 arrive
+    status, _, answer = raw_answer(port, CREATE, chunked_headers(token), b"FFFFFFFFFFFFFFFFFFFF\r\nabc")
+    assert (status, answer["errors"][0]["code"]) == (408, "timeout"), answer
+
+
+def test_a_declared_body_that_stops_arriving_is_dropped_after_the_read_timeout(served):
+    port, token = served
+    headers = {"Authorization": f"Token {token}", "Content-Type": JSON, "Content-Length": "100"}
+    status, _, answer = raw_answer(port, CREATE, headers, b'{"order": ')
+    assert (status, answer["errors"][0]["code"]) == (408, "timeout"), answer
+
+
+@pytest.mark.parametrize("token", [None, "nope"], ids=["no key", "unknown key"])
+def test_without_a_known_key_no_body_is_read(served, token):
+    port, _ = served
+    # The first chunk never ends: only an answer before reading can come back (401, not 408)
+    status, headers, answer = raw_answer(port, CREATE, chunked_headers(token), b"FFFF\r\n{")
+    assert (status, answer["errors"][0]["code"]) == (401, "not_authenticated"), answer
+    assert headers["www-authenticate"] == "Token"
+
+
+def test_every_401_names_its_scheme(served):
+    port, _ = served
+    for method, path, body in (("GET", "/api/v1/channel/1/orders/", None), ("POST", CREATE, b"{}")):
+        status, _, headers = request(port, method, path, body, {"Content-Type": JSON})
+        assert (status, headers.get("WWW-Authenticate")) == (401, "Token"), (method, path)
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "path"),
+    [
+        (
+            {"Content-Encoding": "gzip"},
+            gzip.compress(json.dumps(order_body("GZIP-1")).encode()),
+            "Content-Encoding",
+        ),
+        ({"Content-Encoding": "gzip"}, json.dumps(order_body("GZIP-2")).encode(), "Content-Encoding"),
+        (
+            {"Content-Type": "application/json; charset=latin-1"},
+            json.dumps(order_body("LATIN-1")).encode(),
+            "Content-Type",
+        ),
+    ],
+    ids=["gzipped", "says gzip, is not", "latin-1"],
+)
+def test_a_body_in_another_encoding_or_charset_is_415_and_nothing_is_written(served, headers, body, path):
+    port, token = served
+    sent = {"Authorization": f"Token {token}", "Content-Type": JSON, **headers}
+    status, content, answer_headers = request(port, "POST", CREATE, body, sent)
+    answer = json.loads(content)
+    assert (status, answer["errors"][0]["path"]) == (415, path), answer
+    assert answer["errors"][0]["code"] == "unsupported_media_type"
+    assert answer_headers["Accept-Encoding"] == "identity"
+    # Nothing was written: the same order sent plainly is created, not replayed
+    plain = json.loads(gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body)
+    status, answer = post_chunked(port, CREATE, json.dumps(plain).encode(), token)
+    assert status == 201, answer
+
+
+def test_utf8_and_identity_are_taken(served):
+    port, token = served
+    sent = {
+        "Authorization": f"Token {token}",
+        "Content-Type": 'application/json; charset="UTF-8"',
+        "Content-Encoding": "identity",
+    }
+    status, content, _ = request(port, "POST", CREATE, json.dumps(order_body("UTF8-1")).encode(), sent)
+    assert status == 201, content
+
+
+def test_login_takes_a_chunked_body_without_a_key(served):
+    port, _ = served
+    login = json.dumps({"username": "admin", "password": "wrong"}).encode()
+    body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(login), login)
+    status, _, answer = raw_answer(port, "/api/v1/auth/login/", chunked_headers(None), body)
+    assert (status, answer["errors"][0]["path"]) == (400, "non_field_errors"), answer
+
+
+def test_a_path_reads_no_more_than_its_own_limit(served):
+    port, token = served
+    # 34 MiB streamed to /healthz (no key needed there) is refused past the 1 MiB every path
+    # but bulk takes; the 32 MiB of bulk was the limit of every path.
+    client = RawClient(port, "POST", "/healthz", {"Transfer-Encoding": "chunked"})
+    sender = threading.Thread(target=_stream, args=(client, 34 * 1024 * 1024), daemon=True)
+    sender.start()
+    try:
+        status, _, answer = client.answer()
+    finally:
+        client.close()
+    assert (status, answer["errors"][0]["code"]) == (413, "too_large"), answer
+    # The server goes on answering
+    status, answer = post_chunked(port, CREATE, json.dumps(order_body("CHUNKED-4")).encode(), token)
+    assert status == 201, answer
+
+
+def _stream(client: RawClient, size: int) -> None:
+    piece = b"%x\r\n%s\r\n" % (65536, b"x" * 65536)
+    with contextlib.suppress(OSError):  # the server closes the connection once it has refused
+        for _ in range(size // 65536):
+            client.send(piece)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import schemathesis
@@ -40,6 +41,19 @@ def test_the_docs_page_loads(client):
     # Then the page is served and points at the document
     assert response.status_code == 200
     assert "openapi.json" in response.content.decode()
+
+
+def test_the_docs_page_needs_no_internet(client):
+    # Given the docs page
+    page = client.get("/api/v1/docs").content.decode()
+    # When its scripts and styles are listed
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    # Then each is one of our own static files, served
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets), assets
+    for asset in assets:
+        assert asset.startswith("/static/"), asset
+        response = client.get(asset)
+        assert response.status_code == 200, asset
 
 
 def test_create_orders_documents_its_body_answers_and_errors(document):

@@ -14,6 +14,10 @@ from oms.core.errors import DomainError, ErrorCode, Problem, ValidationFailed, s
 from oms.core.render import dumps
 
 JSON = "application/json"
+API_PREFIX = "/api/"
+# The challenge every 401 carries (RFC 9110 11.6.1), as Django REST framework's token
+# authentication sends it.
+AUTH_CHALLENGE = "Token"
 _LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
@@ -98,6 +102,14 @@ def warning_header(texts: list[str]) -> str:
 def _quoted(text: str) -> str:
     # JSON's string escapes are ASCII and valid inside an HTTP quoted-string.
     return json.dumps(text)[1:-1].replace("\x7f", "\\u007f")
+
+
+INTERNAL_ERROR_MESSAGE = "Internal server error; nothing was written."
+
+
+def internal_error_response() -> HttpResponse:
+    """The 500 answer of an unexpected failure (the failure is logged where it is caught)."""
+    return error_response(500, [Problem("", ErrorCode.INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE)])
 
 
 def error_response(

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware import csrf
 
 from oms.core.errors import ErrorCode, Problem
-from oms.core.http import JSON, error_response
+from oms.core.http import API_PREFIX, AUTH_CHALLENGE, INTERNAL_ERROR_MESSAGE, JSON, error_response
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +21,9 @@ _GENERIC: dict[int, tuple[ErrorCode, str]] = {
     404: (ErrorCode.NOT_FOUND, "Not found."),
     405: (ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed."),
     413: (ErrorCode.TOO_LARGE, "The request body is too large."),
-    500: (ErrorCode.INTERNAL_ERROR, "Internal server error; nothing was written."),
+    500: (ErrorCode.INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE),
 }
+_BODY_HEADERS = {"content-type", "content-length"}
 
 
 class ApiErrorBodyMiddleware:
@@ -31,12 +32,12 @@ class ApiErrorBodyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if (
-            response.status_code >= 400
-            and request.path.startswith("/api/")
-            and not response.get("Content-Type", "").startswith(JSON)
-        ):
-            return self._as_json(request, response)
+        if response.status_code < 400 or not request.path.startswith(API_PREFIX):
+            return response
+        if not response.get("Content-Type", "").startswith(JSON):
+            response = self._as_json(request, response)
+        if response.status_code == 401:
+            response["WWW-Authenticate"] = AUTH_CHALLENGE
         return response
 
     def _as_json(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -45,12 +46,11 @@ class ApiErrorBodyMiddleware:
         if status == 405:
             message = f"Method {request.method} not allowed; allowed: {response.get('Allow', '')}."
         replaced = error_response(status, [Problem("", code, message)])
-        if response.has_header("Allow"):
-            replaced["Allow"] = response["Allow"]
+        # Allow, and what the middleware inside this one added (X-Frame-Options...)
+        for name, value in response.items():
+            if name.lower() not in _BODY_HEADERS:
+                replaced[name] = value
         return replaced
-
-
-API_PREFIX = "/api/"
 
 
 class _AdminOnly:

@@ -56,6 +56,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def create_cursor(self, name=None):
         return self.connection.cursor(factory=SQLiteCursorWrapper)
 
+    # Django has no public hook for "a transaction begins": this private method is where atomic()
+    # sends BEGIN on SQLite (oms/core/tests/test_sqlite_django_api.py pins its name, signature
+    # and that atomic() calls it). Committing, rolling back and closing use the public methods.
     def _start_transaction_under_autocommit(self):
         self._take_write_lock()
         try:
@@ -64,24 +67,24 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._release_write_lock()
             raise
 
-    def _commit(self):
+    def commit(self):
         try:
-            return super()._commit()
+            return super().commit()
         finally:
-            self._release_write_lock()
+            self._release_write_lock_if_ended()
 
-    def _rollback(self):
+    def rollback(self):
         try:
-            return super()._rollback()
+            return super().rollback()
         finally:
-            self._release_write_lock()
+            self._release_write_lock_if_ended()
 
-    def _close(self):
+    def close(self):
         try:
-            return super()._close()
+            return super().close()
         finally:
-            self._release_write_lock()
-            if self._write_lock_fd is not None:
+            self._release_write_lock()  # a closed connection's transaction is gone
+            if self._write_lock_fd is not None and (self.connection is None or self.closed_in_transaction):
                 os.close(self._write_lock_fd)
                 self._write_lock_fd = None
 
@@ -93,6 +96,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._write_lock_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         fcntl.flock(self._write_lock_fd, fcntl.LOCK_EX)  # releases the GIL while it waits
         self._write_lock_held = True
+
+    def _release_write_lock_if_ended(self) -> None:
+        # Not when the transaction is still open: a commit refused inside atomic(), or a COMMIT
+        # that failed (a rollback follows and releases it).
+        if self.connection is None or not self.connection.in_transaction:
+            self._release_write_lock()
 
     def _release_write_lock(self) -> None:
         if self._write_lock_held:

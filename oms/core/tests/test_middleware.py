@@ -25,3 +25,15 @@ def test_the_admin_still_gets_its_csrf_token_and_session(db):
     assert page.status_code == 200 and "csrftoken" in page.cookies
     assert refused.status_code == 403
     assert hasattr(page.wsgi_request, "user") and hasattr(page.wsgi_request, "session")
+
+
+def test_every_api_401_names_its_scheme(token):
+    # Given requests with no key and with an unknown one, to ninja's routes
+    client = Client()
+    answers = [
+        client.get("/api/v1/channel/1/orders/"),
+        client.get("/api/v1/channel/1/orders/", HTTP_AUTHORIZATION="Token nope"),
+        client.post("/api/v1/channel/1/create_orders/", "{}", content_type="application/json"),
+    ]
+    # Then each 401 says which scheme to use, as RFC 9110 asks
+    assert [(a.status_code, a.get("WWW-Authenticate")) for a in answers] == [(401, "Token")] * 3

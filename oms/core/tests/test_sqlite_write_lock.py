@@ -61,7 +61,7 @@ def test_a_second_writer_waits_for_the_first_to_commit_then_writes(two_connectio
         assert cursor.fetchall() == [(1,), (2,)]
 
 
-@pytest.mark.parametrize("end", ["commit", "rollback"])
+@pytest.mark.parametrize("end", ["commit", "rollback", "close"])
 def test_the_file_lock_is_held_for_the_transaction_only(two_connections, tmp_path, end):
     first, _ = two_connections
     lock_file = os.open(tmp_path / "oms.sqlite3.writelock", os.O_RDWR | os.O_CREAT)

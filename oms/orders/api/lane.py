@@ -16,10 +16,12 @@ What does not change:
   request's scheme and host).
 - It sends Django's request_started and request_finished signals: they manage the database
   connections.
-- Anything else goes to Django's handler, with the same body: every error, and every request the
-  lane does not take. Nothing was written then, since a create is one transaction, so Django
-  answers as if the lane did not exist. An error costs its validation twice; that is the price
-  of answering every error in exactly one place.
+- Anything else goes to Django's handler, with the same body: every refusal (a DomainError), and
+  every request the lane does not take. Nothing was written then, since a create is one
+  transaction, so Django answers as if the lane did not exist. A refusal costs its validation
+  twice; that is the price of answering every refusal in exactly one place. An unexpected
+  failure (a database down) is answered here with Django's 500 and logged once: handed over, it
+  would run the create again.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from django.http import HttpRequest, HttpResponse
 
 from oms.access.services import authenticate_key, get_channel_for
 from oms.core.errors import DomainError
-from oms.core.http import JSON, parse_json
+from oms.core.http import JSON, internal_error_response, parse_json
 from oms.orders.api.create import created_answer
 from oms.orders.services import create_order
 
@@ -121,18 +123,23 @@ class CreateOrderLane:
         return int(match[1]), added_headers
 
     def _answer(self, environ: dict, channel_id: int, body: bytes) -> Answer | None:
+        # One request_started, one request_finished, whatever happens: a request handed over
+        # gets its own pair from Django's handler.
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
             principal = authenticate_key(environ.get("HTTP_AUTHORIZATION") or "")
             channel = get_channel_for(principal=principal, channel_id=channel_id)
-            answer = created_answer(create_order(channel=channel, payload=parse_json(body)), channel)
+            return created_answer(create_order(channel=channel, payload=parse_json(body)), channel)
         except DomainError:
             return None  # Django's handler answers it, as it answers every error
         except Exception:
-            log.exception("create_orders fast lane failed; Django's handler answers the request")
-            return None
-        signals.request_finished.send(sender=self.__class__)
-        return answer
+            # Answered here, as Django answers it: handed over, the create would run a second
+            # time (twice the load on a failing database, two tracebacks per request).
+            log.exception("Internal Server Error: %s", environ["PATH_INFO"])
+            response = internal_error_response()
+            return response.status_code, response.content, {}
+        finally:
+            signals.request_finished.send(sender=self.__class__)
 
     # --- the headers the middleware adds ---------------------------------------------------
     def _probe_key(self, environ: dict) -> tuple:

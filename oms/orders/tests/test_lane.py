@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -222,6 +223,8 @@ def test_every_error_is_djangos_answer_and_nothing_is_written(case, status, toke
     assert by_lane.status == status
     assert handed_over == 1
     assert_same(by_lane, by_django)
+    if by_lane.status == "401 Unauthorized":
+        assert by_lane.headers["WWW-Authenticate"] == "Token"
     assert (Order.objects.count(), OrderItem.objects.count()) == before
 
 
@@ -263,7 +266,9 @@ def test_the_hsts_header_of_a_secure_request_is_added(token, settings):
     assert "Strict-Transport-Security" not in plain.headers
 
 
-def test_an_unexpected_failure_in_the_lane_is_logged_and_django_answers(token, monkeypatch, caplog):
+def test_an_unexpected_failure_in_the_lane_is_answered_500_by_the_lane_and_logged_once(
+    token, monkeypatch, caplog
+):
     import oms.orders.api.lane as lane_module
 
     def broken(*args, **kwargs):
@@ -272,20 +277,83 @@ def test_an_unexpected_failure_in_the_lane_is_logged_and_django_answers(token, m
     monkeypatch.setattr(lane_module, "created_answer", broken)
     django = CountingApp()
     answer = call(CreateOrderLane(django), json.dumps(minimal_body("LANE-BOOM")), **auth(token))
-    # The order was written by the lane before it failed: Django's answer is its replay.
-    assert (answer.status, django.calls) == ("200 OK", 1)
-    assert answer.headers["Idempotent-Replayed"] == "true"
-    assert Order.objects.filter(number="LANE-BOOM").count() == 1
-    assert "fast lane failed" in caplog.text
+    # The lane answers Django's 500 itself: handing over would run the create a second time.
+    assert (answer.status, django.calls) == ("500 Internal Server Error", 0)
+    assert answer.json()["errors"][0]["code"] == "internal_error"
+    assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [RuntimeError]
 
 
-def test_the_lane_can_be_turned_off(token, settings):
-    settings.OMS_CREATE_LANE = False
+def test_a_database_down_is_one_create_attempt_one_traceback_and_djangos_500(token, monkeypatch, caplog):
+    from django.db import OperationalError
+    from django.db.backends.utils import CursorWrapper
+
+    body = json.dumps(minimal_body("LANE-DB-DOWN"))
+    call(CreateOrderLane(CountingApp()), json.dumps(minimal_body("LANE-WARM")), **auth(token))  # key cached
+    attempts = []
+
+    def down(self, sql, params=None):
+        if sql.split()[0].upper() in {"SAVEPOINT", "RELEASE", "ROLLBACK"}:  # the test's own
+            return self.cursor.execute(sql, params)
+        attempts.append(sql)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(CursorWrapper, "execute", down)
+    django = CountingApp()
+    by_lane = call(CreateOrderLane(django), body, **auth(token))
+    # One attempt (the first query of the create), one logged traceback, no hand-over
+    assert (len(attempts), django.calls) == (1, 0)
+    assert len([r for r in caplog.records if r.exc_info]) == 1
+    # And the answer is the one Django gives alone
+    assert by_lane.status == "500 Internal Server Error"
+    assert_same(by_lane, call(WSGIHandler(), body, **auth(token)))
+
+
+def test_the_lanes_are_the_settings_and_the_create_lane_can_be_turned_off(settings):
+    import subprocess
+    import sys
+
     from oms import wsgi
 
+    settings.OMS_WSGI_LANES = []
     assert wsgi._application().app is django_application
-    settings.OMS_CREATE_LANE = True
+    settings.OMS_WSGI_LANES = ["oms.orders.api.lane.CreateOrderLane"]
     assert isinstance(wsgi._application().app, CreateOrderLane)
+    # OMS_CREATE_LANE=0 leaves it out
+    lanes = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.OMS_WSGI_LANES)"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "oms.settings", "OMS_CREATE_LANE": "0"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert lanes.strip() == "[]"
+
+
+def test_every_request_started_signal_has_its_request_finished(token, monkeypatch):
+    import oms.orders.api.lane as lane_module
+
+    sent = []
+
+    def started(**kwargs):
+        sent.append("started")
+
+    def finished(**kwargs):
+        sent.append("finished")
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    try:
+        lane = CreateOrderLane(CountingApp())
+        # Taken by the lane, handed to Django (a refusal), and a failure the lane answers
+        call(lane, json.dumps(minimal_body("LANE-SIGNALS")), **auth(token))
+        call(lane, _bad_reference_body(), **auth(token))
+        monkeypatch.setattr(lane_module, "created_answer", lambda *args: 1 / 0)
+        call(lane, json.dumps(minimal_body("LANE-SIGNALS-2")), **auth(token))
+    finally:
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+    assert lane.app.calls == 1
+    assert sent == ["started", "finished"] * 4  # the hand-over: the lane's pair, then Django's
 
 
 def test_a_lane_create_costs_the_routes_queries(token):
