@@ -16,7 +16,7 @@ from oms.orders.services.create import OrderCreated, PreparedOrder, prepare_orde
 from oms.orders.services.digest import same_content
 from oms.orders.services.parse import parse_order_request
 from oms.orders.services.references import resolve_references, resolve_references_many
-from oms.orders.services.store import insert_orders, link_transfers
+from oms.orders.services.store import insert_orders, link_transfers, unmark_stored
 
 log = logging.getLogger(__name__)
 
@@ -197,14 +197,8 @@ def _insert(
         # own through the single path, which decides replay or conflict in the database.
         log.info("bulk insert raced with another writer in channel %s; writing one by one", channel.pk)
         for ready, index in zip(batch, indexes, strict=True):
-            _reset(ready)
+            unmark_stored(ready.order, ready.items)
             _settle_one(channel, results[index], ready, payloads[index])
-
-
-def _reset(ready: PreparedOrder) -> None:
-    ready.order.pk = None
-    for item in ready.items:
-        item.pk = item.order_id = None
 
 
 def _settle_one(channel: Channel, result: BulkResult, ready: PreparedOrder, payload: Any) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from oms.channels.models import Channel
+from oms.channels.models import CargoCompany, Channel, PaymentOption
 from oms.core.errors import Conflict, ErrorCode, Problem, ValidationFailed
 from oms.core.render import to_cents
 from oms.orders.enums import OrderStatus
@@ -22,7 +22,13 @@ from oms.orders.services.checks import check_totals, cross_field_problems
 from oms.orders.services.digest import payload_hash, same_content
 from oms.orders.services.parse import ParsedRequest, parse_order_request
 from oms.orders.services.references import Resolved, resolve_references
-from oms.orders.services.store import Row, insert_orders, link_transfers, needs_transaction, new_row
+from oms.orders.services.store import (
+    insert_orders,
+    link_transfers,
+    needs_transaction,
+    new_instance,
+    stored_instance,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +68,11 @@ _ITEM_ATTNAMES = {name: f"{name}_id" for name in _ITEM_REFS}
 
 @dataclass(frozen=True)
 class OrderCreated:
-    """The order answered: the rows just written, or the stored Order and items of a replay."""
+    """The order answered, with its items and funds transfer ids: the instances just written, or
+    the stored ones of a replay (the same types either way)."""
 
-    order: Row | Order
-    items: list[Row] | list[OrderItem]
+    order: Order
+    items: list[OrderItem]
     fund_transfer_ids: list[int]
     replayed: bool = False
     warnings: list[str] = field(default_factory=list)
@@ -96,10 +103,10 @@ def create_order(*, channel: Channel, payload: Any) -> OrderCreated:
 
 @dataclass
 class PreparedOrder:
-    """A validated request turned into unsaved rows, ready to be written."""
+    """A validated request turned into unsaved instances, ready to be written."""
 
-    order: Row
-    items: list[Row]
+    order: Order
+    items: list[OrderItem]
     transfers: list[int]
     warnings: list[str]
 
@@ -108,7 +115,7 @@ def prepare_order(
     *, channel: Channel, parsed: ParsedRequest, resolved: Resolved, ref_problems: list[Problem]
 ) -> tuple[list[Problem], PreparedOrder | None]:
     """Every problem of one request (schema, references, cross-field rules, totals when the
-    channel rejects mismatches), or the unsaved rows when there is none. Shared by the single
+    channel rejects mismatches), or the unsaved order when there is none. Shared by the single
     and the bulk create paths so both validate exactly alike."""
     problems = parsed.problems + ref_problems
     warnings = [
@@ -134,7 +141,7 @@ def prepare_order(
 
 
 def write_order(
-    order: Row, items: list[Row], transfers: list[int], *, warnings: list[str], resolve_again
+    order: Order, items: list[OrderItem], transfers: list[int], *, warnings: list[str], resolve_again
 ) -> OrderCreated:
     # Reference lookups ran before this transaction so SQLite's write lock is held only for the
     # inserts; foreign keys catch a referenced row deleted in between (reported as a 400 below).
@@ -158,7 +165,9 @@ def write_order(
     return OrderCreated(order, items, transfers, warnings=warnings)
 
 
-def _replay_or_conflict(existing: Order, order: Row, items: list[Row], transfers: list[int]) -> OrderCreated:
+def _replay_or_conflict(
+    existing: Order, order: Order, items: list[OrderItem], transfers: list[int]
+) -> OrderCreated:
     if not same_content(existing.payload_hash, order, items, transfers):
         raise Conflict(
             Problem(
@@ -176,18 +185,30 @@ def _replay_or_conflict(existing: Order, order: Row, items: list[Row], transfers
 
 def build_order(
     *, channel: Channel, data: OrderCreateIn, resolved: Resolved
-) -> tuple[Row, list[Row], list[int]]:
-    """The order and item rows of a validated request, with defaults and derived fields."""
+) -> tuple[Order, list[OrderItem], list[int]]:
+    """The unsaved order and items of a validated request, with defaults and derived fields."""
     now = timezone.now()
-    order = new_row(
+    order = new_instance(
         Order,
         _order_values(data.order) | {"channel_id": channel.pk, "created_date": now, "modified_date": now},
     )
-    # The answer reads the cargo company's code and the payment option's refund strategy.
-    cargo = resolved.cargo_companies.get(data.order.cargo_company)
-    order.cargo_company = Row(code=cargo.code) if cargo else None
-    option = resolved.payment_options.get(data.order.payment_option)
-    order.payment_option = Row(first_refund_strategy=option.text) if option else None
+    # The answer reads the cargo company's code and the payment option's refund strategy: the
+    # related instances are cached with the columns resolved (the others load if read), or None
+    # when there is none (as the descriptor caches it, and sooner).
+    related = order._state.fields_cache
+    related["cargo_company"] = related["payment_option"] = None
+    if cargo := resolved.cargo_companies.get(data.order.cargo_company):
+        related["cargo_company"] = stored_instance(CargoCompany, {"id": cargo.pk, "code": cargo.code})
+    if option := resolved.payment_options.get(data.order.payment_option):
+        related["payment_option"] = stored_instance(
+            PaymentOption,
+            {
+                "id": option.pk,
+                "channel_id": option.channel_id,
+                "slug": option.code,
+                "first_refund_strategy": option.text,
+            },
+        )
     items = [_item(item, data.order, resolved, now) for item in data.order_item]
     transfers = sorted(set(data.order.fundstransfertransaction_set or []))
     order.payload_hash = payload_hash(order, items, transfers)
@@ -227,11 +248,11 @@ def _item_values(item: OrderItemIn, order: OrderIn) -> dict[str, Any]:
     return values
 
 
-def _item(item: OrderItemIn, order: OrderIn, resolved: Resolved, now: datetime) -> Row:
+def _item(item: OrderItemIn, order: OrderIn, resolved: Resolved, now: datetime) -> OrderItem:
     product = resolved.products[item.product]
     values = _item_values(item, order)
     values.update(product_sku=product.code, product_name=product.text, created_date=now, modified_date=now)
-    return new_row(OrderItem, values)
+    return new_instance(OrderItem, values)
 
 
 def _q(value: Any) -> Any:

@@ -26,7 +26,6 @@ import orjson
 
 from oms.core.render import to_cents
 from oms.orders.models import Order, OrderItem
-from oms.orders.services.store import Row
 
 # Server-managed columns, not part of what the client sent.
 _UNHASHED = {
@@ -42,7 +41,7 @@ _UNHASHED = {
 }
 
 
-def payload_hash(order: Row, items: Sequence[Row], transfers: list[int]) -> str:
+def payload_hash(order: Order, items: Sequence[OrderItem], transfers: list[int]) -> str:
     """The hash stored with a new order (version 2)."""
     try:
         canonical = orjson.dumps(
@@ -55,12 +54,12 @@ def payload_hash(order: Row, items: Sequence[Row], transfers: list[int]) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def same_content(stored_hash: str, order: Row, items: Sequence[Row], transfers: list[int]) -> bool:
+def same_content(stored_hash: str, order: Order, items: Sequence[OrderItem], transfers: list[int]) -> bool:
     """Whether a stored order's hash is that of these rows, in either version."""
     return stored_hash == order.payload_hash or stored_hash == _v1_hash(order, items, transfers)
 
 
-def _canonical_rows(order: Row, items: Sequence[Row], transfers: list[int]) -> dict[str, Any]:
+def _canonical_rows(order: Order, items: Sequence[OrderItem], transfers: list[int]) -> dict[str, Any]:
     return {
         "order": _hashed(Order, order),
         "items": [_hashed(OrderItem, item) for item in items],
@@ -73,7 +72,7 @@ def _hashed_columns(model: type[Order] | type[OrderItem]) -> tuple[str, ...]:
     return tuple(f.attname for f in model._meta.concrete_fields if f.name not in _UNHASHED)
 
 
-def _hashed(model: type[Order] | type[OrderItem], row: Row) -> dict[str, Any]:
+def _hashed(model: type[Order] | type[OrderItem], row: Order | OrderItem) -> dict[str, Any]:
     values = vars(row)
     return {attname: values[attname] for attname in _hashed_columns(model)}
 
@@ -88,7 +87,7 @@ def _v2_value(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _v1_hash(order: Row, items: Sequence[Row], transfers: list[int]) -> str:
+def _v1_hash(order: Order, items: Sequence[OrderItem], transfers: list[int]) -> str:
     canonical = json.dumps(_canonical_rows(order, items, transfers), sort_keys=True, default=_v1_value)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -1,11 +1,13 @@
 """Inserting orders and their items in set-based SQL built once from the models' fields.
 
-The create path's profile was dominated by the ORM: building Model instances (a default looked
-up per field), then compiling an INSERT of 50 columns for every request. Here an order and its
-items are plain rows (`Row`, one attribute per column, read by the presenters like a Model
-instance), the statement text is built once per model and database, and each value that is not
-already of its column's plain type is prepared by its own field (`get_prep_value`, as `save()`
-does), so JSON, decimals and dates are stored exactly as through the ORM.
+The create path's profile was dominated by the ORM: building Model instances through `__init__`
+(a default looked up per field, a descriptor per value, two signals), then compiling an INSERT of
+50 columns for every request. Here an order and its items are Model instances filled as the ORM
+fills one it reads (`new_instance`: the values straight into the instance's `__dict__`, defaults
+cached per model), so every reader holds the same `Order` and `OrderItem` whichever path made it;
+the statement text is built once per model and database, and each value that is not already of
+its column's plain type is prepared by its own field (`get_prep_value`, as `save()` does), so
+JSON, decimals and dates are stored exactly as through the ORM.
 
 PostgreSQL: one statement writes every order and item, from two JSON parameters (the statement
 does not depend on the number of rows, so PostgreSQL can keep it prepared). It is atomic on its own,
@@ -20,37 +22,55 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models.base import ModelState
 
 from oms.orders.models import Order, OrderItem
 
+M = TypeVar("M", bound=models.Model)
 
-class Row(SimpleNamespace):
-    """An order or item to be stored: one attribute per column (by attname, `customer_id`), plus
-    `pk`. Presenters read it as they read a Model instance."""
+NewOrder = tuple[Order, Sequence[OrderItem]]
+
+# The insert writes the pks and the items' order_id into the instances' __dict__, as the ORM
+# fills an instance it reads: the pk setter and the foreign key's descriptor cost more than the
+# rest of the instance's handling on the create path.
+_PK = "id"
+assert Order._meta.pk.attname == OrderItem._meta.pk.attname == _PK
 
 
-OrderRows = tuple[Row, Sequence[Row]]
-
-
-def new_row(model: type[models.Model], values: dict[str, Any]) -> Row:
-    """A row of `model` with each column's default, overridden by `values` (by attname)."""
+def new_instance(model: type[M], values: dict[str, Any]) -> M:
+    """An unsaved instance of `model` with each column's default, overridden by `values` (by
+    attname, `customer_id`), built without `Model.__init__`: the same instance `__init__` would
+    give, at the cost of a dict (no signals, no descriptor per field; models here use neither
+    `pre_init` nor `post_init`)."""
     constants, factories = _defaults(model)
     row = constants.copy()
     for attname, factory in factories:
         row[attname] = factory()
     row.update(values)
-    return Row(pk=None, **row)
+    row["_state"] = ModelState()
+    instance = model.__new__(model)
+    instance.__dict__ = row
+    return instance
 
 
-def insert_orders(batch: Sequence[OrderRows]) -> None:
+def stored_instance(model: type[M], values: dict[str, Any]) -> M:
+    """A stored row of `model` known by some of its columns (by attname, the pk included), as
+    `Model.from_db` builds it with the others deferred (loaded if read, as after `.only()`)."""
+    instance = model.__new__(model)
+    instance.__dict__ = values
+    values["_state"] = state = ModelState()
+    state.adding, state.db = False, DEFAULT_DB_ALIAS
+    return instance
+
+
+def insert_orders(batch: Sequence[NewOrder]) -> None:
     """INSERT each order and its items (every order has at least one), setting their pks and
-    the items' order_id.
+    the items' order_id, and marking them stored (`_state`, as `save()` does).
 
     Raises IntegrityError as `save()` would: a duplicate number, or a reference deleted since it
     was resolved. Call it inside `transaction.atomic()` unless the database is PostgreSQL and
@@ -62,6 +82,25 @@ def insert_orders(batch: Sequence[OrderRows]) -> None:
         _insert_postgresql(batch)
     else:
         _insert_sqlite(batch)
+    for order, items in batch:
+        _mark_stored(order)
+        for item in items:
+            _mark_stored(item)
+
+
+def unmark_stored(order: Order, items: Sequence[OrderItem]) -> None:
+    """An order and its items inserted in a transaction that was rolled back: unsaved again."""
+    for instance in (order, *items):
+        instance.pk = None
+        _mark_stored(instance, False)
+    for item in items:
+        item.order_id = None
+
+
+def _mark_stored(instance: models.Model, stored: bool = True) -> None:
+    # The state save() leaves (its cache of related instances kept).
+    state = instance._state
+    state.adding, state.db = not stored, DEFAULT_DB_ALIAS if stored else None
 
 
 def link_transfers(links: Sequence[tuple[int, int]]) -> None:
@@ -86,10 +125,14 @@ def _fields(model: type[models.Model]) -> tuple[models.Field, ...]:
 
 @functools.cache
 def _defaults(model: type[models.Model]) -> tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]:
-    """Each column's default: the same value for every row, or (a callable default, such as
-    `dict`) a factory called per row so that no two rows share a mutable default."""
-    per_row = [f for f in _fields(model) if f.has_default() and callable(f.default)]
-    constants = {f.attname: f.get_default() for f in _fields(model) if f not in per_row}
+    """Each column's default (None for the pk and an item's order until the insert sets them):
+    the same value for every row, or (a callable default, such as `dict`) a factory called per
+    row so that no two rows share a mutable default."""
+    fields = model._meta.concrete_fields
+    per_row = [f for f in fields if f.has_default() and callable(f.default)]
+    constants = {f.attname: None if f not in _fields(model) else f.get_default() for f in fields}
+    for f in per_row:
+        del constants[f.attname]
     return constants, tuple((f.attname, f.default) for f in per_row)
 
 
@@ -190,7 +233,7 @@ def _columns(model: type[models.Model]) -> str:
 # PostgreSQL ----------------------------------------------------------------------------------
 
 
-def _insert_postgresql(batch: Sequence[OrderRows]) -> None:
+def _insert_postgresql(batch: Sequence[NewOrder]) -> None:
     orders = [_record(Order, order, position) for position, (order, _) in enumerate(batch)]
     rows = [(order, item) for order, order_items in batch for item in order_items]
     items = [
@@ -202,11 +245,12 @@ def _insert_postgresql(batch: Sequence[OrderRows]) -> None:
     ids = iter(returned)
     for order, order_items in batch:
         for item in order_items:
-            order.pk, item.pk = next(ids)
-            item.order_id = order.pk
+            order_pk, item_pk = next(ids)
+            vars(order)[_PK] = order_pk
+            vars(item).update({_PK: item_pk, "order_id": order_pk})
 
 
-def _record(model: type[models.Model], row: Row, position: int, **extra) -> dict:
+def _record(model: type[models.Model], row: models.Model, position: int, **extra) -> dict:
     values = vars(row)
     keys, prepared = _postgresql_columns(model)
     # A missing key is read as NULL: None values are left out.
@@ -288,11 +332,11 @@ def _postgresql_statement() -> str:
 # SQLite ----------------------------------------------------------------------------------------
 
 
-def _insert_sqlite(batch: Sequence[OrderRows]) -> None:
+def _insert_sqlite(batch: Sequence[NewOrder]) -> None:
     # The wrapper itself, not the `connection` proxy, which looks it up again on every use.
     wrapper = connections[DEFAULT_DB_ALIAS]
 
-    def prepared(model: type[models.Model], row: Row) -> list:
+    def prepared(model: type[models.Model], row: models.Model) -> list:
         # Each column's value: as it is when plain, else as its field prepares it for SQLite.
         values = vars(row)
         return [
@@ -305,12 +349,12 @@ def _insert_sqlite(batch: Sequence[OrderRows]) -> None:
     items = []
     for order, order_items in batch:
         for item in order_items:
-            item.order_id = order.pk
+            vars(item)["order_id"] = vars(order)[_PK]
             items.append(item)
     _insert_rows(OrderItem, items, [[item.order_id, *prepared(OrderItem, item)] for item in items])
 
 
-def _insert_rows(model: type[models.Model], objs: list[Row], rows: list[list]) -> None:
+def _insert_rows(model: type[models.Model], objs: list[models.Model], rows: list[list]) -> None:
     per_statement = max(1, connection.features.max_query_params // len(rows[0]))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
@@ -319,7 +363,7 @@ def _insert_rows(model: type[models.Model], objs: list[Row], rows: list[list]) -
             # Rows get increasing ids in insert order: sorted ids match the input order.
             ids = sorted(row[0] for row in cursor.fetchall())
             for obj, pk in zip(objs[start : start + per_statement], ids, strict=True):
-                obj.pk = pk
+                vars(obj)[_PK] = pk
 
 
 @functools.lru_cache(maxsize=64)
