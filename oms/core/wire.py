@@ -207,8 +207,22 @@ JsonObject = Annotated[dict[str, Any], AfterValidator(_bounded_json)]
 
 
 def text(max_length: int, min_length: int = 0) -> Any:
-    """A stored string of at most `max_length` characters."""
+    """A stored string of at most `max_length` characters, never holding NUL or a lone surrogate.
+
+    Every string an input schema reads is one of these (a choice's values are fixed, free-form
+    objects are checked by `JsonObject`): `core/tests/test_input_schemas.py` walks every input
+    schema's fields and fails on one that lets such a string through."""
     return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_storable)]
+
+
+def nullable_text(max_length: int) -> Any:
+    """`text` that also accepts null, stored as an empty string (Omnitron's clients send
+    `"phone_number": null` for "none")."""
+    return Annotated[text(max_length) | None, AfterValidator(_blank_for_null)]
+
+
+def _blank_for_null(value: str | None) -> str:
+    return "" if value is None else value
 
 
 # Pydantic error types -> our codes. Custom errors raised above already use our codes as types.

@@ -14,12 +14,8 @@ from django.core.validators import validate_email
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from oms.core.wire import Id, JsonObject
+from oms.core.wire import Id, JsonObject, nullable_text, text
 from oms.customers.models import Address
-
-
-def _blank_for_null(value: str | None) -> str:
-    return "" if value is None else value
 
 
 def _email(value: str) -> str:
@@ -42,16 +38,7 @@ def _address_type(value: Any) -> Any:
     )
 
 
-def nullable_text(max_length: int) -> Any:
-    return Annotated[str | None, Field(max_length=max_length), AfterValidator(_blank_for_null)]
-
-
-Email = Annotated[
-    str | None,
-    Field(max_length=254, examples=["ada@example.com"]),
-    AfterValidator(_blank_for_null),
-    AfterValidator(_email),
-]
+Email = Annotated[nullable_text(254), Field(examples=["ada@example.com"]), AfterValidator(_email)]
 
 
 class ReferenceIn(BaseModel):
@@ -116,7 +103,7 @@ class AddressIn(ReferenceIn):
     is_active: bool | None = None
     # Sent by Omnitron's client; there is no retail store table or per-address extra data here.
     extra_field: JsonObject | None = Field(None, description="Accepted and ignored.")
-    remote_id: str | None = Field(None, max_length=128, description="Accepted and ignored.")
+    remote_id: text(128) | None = Field(None, description="Accepted and ignored.")
     retail_store: Id | None = Field(None, description="Accepted and ignored.")
 
     model_config = ConfigDict(
