@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -36,6 +37,48 @@ def shown(value: Any, limit: int = 60) -> str:
     """A client's value quoted in a message: shortened, and safe to write as UTF-8."""
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return printable(text if len(text) <= limit else text[:limit] + "…")
+
+
+def refusal(code: str, template: str, **context: Any) -> PydanticCustomError:
+    """A schema error whose message quotes `context` (often the client's values, which callers
+    shorten with `shown`): text is made printable, anything else written as JSON.
+
+    Every schema error with a context is built here: Pydantic fails building the message of one
+    whose context holds a lone surrogate, which turned a refused value into a 500."""
+    return PydanticCustomError(
+        code,
+        template,
+        {
+            name: printable(value) if isinstance(value, str) else shown(value, limit=200)
+            for name, value in context.items()
+        },
+    )
+
+
+def choice(values: Iterable[str], what: str = "choice", *, blank_is_none: bool = False) -> Any:
+    """A string among `values`, or null; `blank_is_none` reads "" as null."""
+    accepted = list(values)
+
+    def check(value: Any) -> Any:
+        if blank_is_none and value == "":
+            return None
+        if value is None or (isinstance(value, str) and value in accepted):
+            return value
+        if not isinstance(value, str):
+            raise PydanticCustomError("invalid_type", "Expected a string.")
+        raise refusal(
+            "invalid_choice",
+            '"{value}" is not a valid {what}; expected one of: {choices}.',
+            value=shown(value),
+            what=what,
+            choices=", ".join(accepted),
+        )
+
+    return Annotated[
+        str | None,
+        BeforeValidator(check),
+        WithJsonSchema({"anyOf": [{"type": "string", "enum": accepted}, {"type": "null"}]}),
+    ]
 
 
 def _reject_bool(value: Any) -> Any:
@@ -107,8 +150,8 @@ def _bounded_json(value: dict) -> dict:
     _check_json(value, level=1)
     # Checked after _check_json: the text is now known to encode.
     if len(json.dumps(value, ensure_ascii=False).encode()) > settings.OMS_MAX_JSON_BYTES:
-        raise PydanticCustomError(
-            "too_large", "JSON object larger than {limit} bytes.", {"limit": settings.OMS_MAX_JSON_BYTES}
+        raise refusal(
+            "too_large", "JSON object larger than {limit} bytes.", limit=settings.OMS_MAX_JSON_BYTES
         )
     return value
 
@@ -117,10 +160,10 @@ def _check_json(value: Any, level: int) -> None:
     """Refuse what PostgreSQL's jsonb (and SQLite's JSON1) cannot hold, and nesting past the limit."""
     if isinstance(value, dict | list):
         if level > settings.OMS_MAX_JSON_DEPTH:
-            raise PydanticCustomError(
+            raise refusal(
                 "too_large",
                 "JSON object nested deeper than {limit} levels.",
-                {"limit": settings.OMS_MAX_JSON_DEPTH},
+                limit=settings.OMS_MAX_JSON_DEPTH,
             )
         for key, child in value.items() if isinstance(value, dict) else enumerate(value):
             if isinstance(key, str):

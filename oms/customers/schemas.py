@@ -11,10 +11,10 @@ from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from oms.core.wire import Id, JsonObject, nullable_text, text
+from oms.core.wire import Id, JsonObject, choice, nullable_text, text
 from oms.customers.models import Address
 
 
@@ -25,17 +25,6 @@ def _email(value: str) -> str:
         except DjangoValidationError:
             raise PydanticCustomError("invalid_format", "Enter a valid email address.") from None
     return value
-
-
-def _address_type(value: Any) -> Any:
-    choices = Address.AddressType.values
-    if value is None or value in choices:
-        return value
-    raise PydanticCustomError(
-        "invalid_choice",
-        '"{value}" is not a valid address type; expected one of: {choices}.',
-        {"value": value, "choices": ", ".join(choices)},
-    )
 
 
 Email = Annotated[nullable_text(254), Field(examples=["ada@example.com"]), AfterValidator(_email)]
@@ -80,7 +69,7 @@ class AddressIn(ReferenceIn):
     """An address of one of the channel's customers; locations are ids of the location tables."""
 
     customer: Id | None = None
-    address_type: Annotated[str | None, BeforeValidator(_address_type)] = Field(
+    address_type: choice(Address.AddressType.values, "address type") = Field(
         None, description="customer (default) or retail_store"
     )
     title: nullable_text(128) = None

@@ -8,14 +8,13 @@ Ids and names arrive as strings or numbers (`"channel": "1"`); both are accepted
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from oms.core.errors import printable
-from oms.core.wire import MAX_ID, Id, JsonObject, WireDateTime, integer, shown, text
+from oms.core.wire import MAX_ID, Id, JsonObject, WireDateTime, choice, integer, refusal, shown, text
 from oms.integrations.kinds import KIND_NAMES
 from oms.integrations.models import (
     BatchRequest,
@@ -27,28 +26,6 @@ from oms.integrations.models import (
 
 class IntegrationModel(BaseModel):
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
-
-
-def choice(values: Iterable[str], what: str, *, blank_is_none: bool = False) -> Any:
-    """A string among `values` (or null); `blank_is_none` reads "" as null."""
-    accepted = list(values)
-
-    def check(value: Any) -> Any:
-        if blank_is_none and value == "":
-            return None
-        if value is None or value in accepted:
-            return value
-        raise PydanticCustomError(
-            "invalid_choice",
-            '"{value}" is not a valid {what}; expected one of: {choices}.',
-            {"value": shown(value), "what": what, "choices": ", ".join(accepted)},
-        )
-
-    return Annotated[
-        str | None,
-        BeforeValidator(check),
-        WithJsonSchema({"anyOf": [{"type": "string", "enum": accepted}, {"type": "null"}]}),
-    ]
 
 
 def _content_type_ref(value: Any) -> Any:
@@ -63,10 +40,11 @@ def _content_type_ref(value: Any) -> Any:
         return value
     name = value.strip().lower()
     if name not in KIND_NAMES:
-        raise PydanticCustomError(
+        raise refusal(
             "invalid_choice",
             '"{value}" is not a model integrations use; expected one of: {choices}.',
-            {"value": shown(value), "choices": ", ".join(KIND_NAMES)},
+            value=shown(value),
+            choices=", ".join(KIND_NAMES),
         )
     return name
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 import oms
 from oms.core.wire import problems_from
 
-UNSTORABLE = ["a\x00b"]
+UNSTORABLE = ["a\x00b", "a\ud800b"]
 
 
 def input_schemas() -> list[type[BaseModel]]:
@@ -33,7 +33,7 @@ def input_schemas() -> list[type[BaseModel]]:
 
 def shapes(text: str) -> list[Any]:
     """`text` as a field's own value, in a list, as an object's value and as an object's key."""
-    return [text, [text], {"k": text}, {text: "v"}, {"k": [text]}]
+    return [text, [text], {"k": text}, {text: "v"}, {text: 1}, {"k": [text]}]
 
 
 def strings_in(value: Any) -> list[str]:
@@ -68,7 +68,7 @@ def test_the_walk_finds_the_schemas():
 
 
 @pytest.mark.parametrize(("schema", "name"), SCHEMA_FIELDS)
-@pytest.mark.parametrize("text", UNSTORABLE, ids=["nul"])
+@pytest.mark.parametrize("text", UNSTORABLE, ids=["nul", "lone_surrogate"])
 def test_no_field_stores_unstorable_text(schema, name, text):
     # Given a field of an input schema, and a string holding NUL or a lone surrogate
     instance = schema.model_construct()
