@@ -27,7 +27,7 @@ def _email(value: str) -> str:
     return value
 
 
-Email = Annotated[nullable_text(254), Field(examples=["ada@example.com"]), AfterValidator(_email)]
+Email = Annotated[nullable_text(254, key=True), Field(examples=["ada@example.com"]), AfterValidator(_email)]
 
 
 class ReferenceIn(BaseModel):
@@ -42,8 +42,8 @@ class CustomerIn(ReferenceIn):
     phone_number: nullable_text(32) = None
     first_name: nullable_text(128) = None
     last_name: nullable_text(128) = None
-    channel_code: nullable_text(128) = Field(None, description="The customer's id in the channel.")
-    erp_code: nullable_text(128) = None
+    channel_code: nullable_text(128, key=True) = Field(None, description="The customer's id in the channel.")
+    erp_code: nullable_text(128, key=True) = None
     extra_field: JsonObject | None = None
     is_active: bool | None = None
 

@@ -14,7 +14,19 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from pydantic_core import PydanticCustomError
 
 from oms.core.errors import printable
-from oms.core.wire import MAX_ID, Id, JsonObject, WireDateTime, choice, integer, refusal, shown, text
+from oms.core.wire import (
+    MAX_ID,
+    Id,
+    JsonObject,
+    NotANumber,
+    WireDateTime,
+    choice,
+    integer,
+    parse_integer,
+    refusal,
+    shown,
+    text,
+)
 from oms.integrations.kinds import KIND_NAMES
 from oms.integrations.models import (
     BatchRequest,
@@ -32,8 +44,11 @@ def _content_type_ref(value: Any) -> Any:
     """A content type id (1, "1") or a kind name ("order")."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise PydanticCustomError("invalid_type", "Expected a content type id or a model name.")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str) and any(char.isnumeric() for char in value):
+        try:
+            value = parse_integer(value)
+        except NotANumber as error:
+            raise PydanticCustomError(error.code, str(error)) from None
     if isinstance(value, int):
         if not 1 <= value <= MAX_ID:
             raise PydanticCustomError("out_of_range", "Expected a content type id from 1.")
@@ -82,7 +97,7 @@ class IntegrationActionIn(IntegrationModel):
     # UpdateIntegrationActions sends the content type's id under this name.
     content_type_id: Id | None = None
     object_id: Id | None = None
-    remote_id: text(255) | None = None
+    remote_id: text(255, key=True) | None = None
     version_date: WireDateTime | None = None
     state: JsonObject | None = None
     status: choice(IntegrationAction.Status.values, "integration action status") = None
@@ -112,7 +127,7 @@ class BatchObjectIn(IntegrationModel):
 
     pk: Id
     content_type: KindName = None
-    remote_id: text(255) | None = None
+    remote_id: text(255, key=True) | None = None
     version_date: WireDateTime | None = None
     failed_reason_type: choice(
         IntegrationAction.FailedReasonType.values, "failed reason type", blank_is_none=True
@@ -122,7 +137,7 @@ class BatchObjectIn(IntegrationModel):
 class BatchRequestIn(IntegrationModel):
     channel: Id | None = None
     content_type: KindName = None
-    remote_batch_id: text(255) | None = None
+    remote_batch_id: text(255, key=True) | None = None
     status: choice(BatchRequest.Status.values, "batch request status") = None
     objects: Annotated[list[BatchObjectIn], Field(max_length=10_000)] | None = None
 
@@ -148,7 +163,7 @@ class ErrorReportIn(IntegrationModel):
 
 class LocationErrorReportIn(IntegrationModel):
     type: choice(LocationErrorReport.Type.values, "location type") = None
-    remote_code: text(255, min_length=1)
+    remote_code: text(255, min_length=1, key=True)
     country_id: ObjectId | None = None
     integration_type: text(32) | None = None
     err_code: text(64) | None = None
@@ -179,7 +194,7 @@ class CancellationRequestIn(IntegrationModel):
     order_item: Id
     reason: Id
     cancellation_type: choice(CancellationRequest.Type.values, "cancellation type") = None
-    remote_id: text(255) | None = None
+    remote_id: text(255, key=True) | None = None
     description: text(5000) | None = None
     channel: Id | None = None
 
@@ -214,7 +229,7 @@ def _cargo_ref(value: Any) -> Any:
 
 class OrderShippingInfoIn(IntegrationModel):
     order: Id
-    order_number: text(128) | None = None
+    order_number: text(128, key=True) | None = None
     shipping_company: Annotated[
         Id,
         BeforeValidator(_cargo_ref),

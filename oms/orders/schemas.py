@@ -130,7 +130,7 @@ class DeliveryRangeIn(WireModel):
 
 
 class OrderIn(WireModel):
-    number: text(128, min_length=1)
+    number: text(128, min_length=1, key=True)
     channel: Id | None = None
     status: OrderStatusIn
     date_placed: WireDateTime
