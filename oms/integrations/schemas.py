@@ -17,6 +17,7 @@ from oms.core.errors import printable
 from oms.core.wire import (
     MAX_ID,
     Id,
+    InexactNumber,
     JsonObject,
     NotANumber,
     WireDateTime,
@@ -82,6 +83,8 @@ def _log_text(value: Any) -> Any:
     # stored) is written as its escape rather than losing the report.
     if isinstance(value, str):
         return printable(value).replace("\x00", "\\u0000")
+    if isinstance(value, InexactNumber):  # as written: 1e-400, not the 0.0 a float makes of it
+        return value.text
     return value
 
 

@@ -326,3 +326,24 @@ def test_a_sku_holds_no_invisible_character(catalog):
     response = catalog.post("/api/v1/products/", {"sku": "MUG\u200b", "name": "Mug"})
     # Then 400 invalid_format names it
     _refused(response, "sku", "invalid_format")
+
+
+def test_a_logged_payload_keeps_a_number_as_it_was_written(api):
+    # Given an operational event whose raw_data holds a number no float holds exactly
+    body = '{"event_type": "sync", "level": "info", "raw_data": {"raw_request": 1e-400}}'
+    # When it is posted
+    response = api.post("/api/v1/channel/1/operational_events/", raw=body)
+    # Then it is kept as written, not as 0.0
+    assert response.status_code == 201, response.content
+    assert response.json()["raw_data"] == {"raw_request": "1e-400"}
+
+
+def test_a_free_form_object_holds_only_exact_numbers(api):
+    # Given an order whose extra_field holds a number no float holds exactly
+    before = db_snapshot()
+    raw = _with(minimal_body("NUM-5"), "order.extra_field", '{"weight": 1e-400}')
+    # When it is posted
+    response = api.post("/api/v1/channel/1/create_orders/", raw=raw)
+    # Then 400 invalid_format names the object, and nothing is written
+    _refused(response, "order.extra_field", "invalid_format")
+    assert db_snapshot() == before
