@@ -347,3 +347,22 @@ def test_a_free_form_object_holds_only_exact_numbers(api):
     # Then 400 invalid_format names the object, and nothing is written
     _refused(response, "order.extra_field", "invalid_format")
     assert db_snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/channel/1/customers/0_1/",
+        "/api/v1/channel/1/customers/+1/",
+        "/api/v1/channel/1/customers/%201/",
+        "/api/v1/channel/0_1/customers/1/",
+        "/api/v1/channel/%D9%A1/customers/1/",
+        "/api/v1/products/0_1/",
+    ],
+)
+def test_an_id_in_a_path_is_ascii_digits(api, url):
+    # Given / When a path names customer or channel 1 in a form no client means
+    response = api.get(url)
+    # Then it is an unknown path, not customer 1 of channel 1
+    assert response.status_code == 404, response.content
+    assert response.json()["errors"][0]["code"] == "not_found"
