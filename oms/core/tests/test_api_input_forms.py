@@ -366,3 +366,13 @@ def test_an_id_in_a_path_is_ascii_digits(api, url):
     # Then it is an unknown path, not customer 1 of channel 1
     assert response.status_code == 404, response.content
     assert response.json()["errors"][0]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("param", ["number", "status", "customer", "date_placed__gte", "sort"])
+def test_a_query_parameter_that_is_no_utf_8_is_named_not_a_500(api, param):
+    # Given / When a list filter's value is the UTF-8 encoding of a lone surrogate
+    response = api.client.get(f"/api/v1/channel/1/orders/?{param}=a%ED%A0%80b", **api.auth)
+    # Then the answer is a 200 (an exact match of nothing) or a 400 naming the parameter
+    assert response.status_code in {200, 400}, response.content
+    if response.status_code == 400:
+        assert [error["path"] for error in response.json()["errors"]] == [param]
