@@ -74,3 +74,16 @@ def test_a_single_order_over_the_item_limit_is_refused_before_any_item_is_read(a
     assert response.status_code == 400
     assert [(e["path"], e["code"]) for e in response.json()["errors"]] == [("order_item", "too_many")]
     assert (collect.call_count, validate.call_count) == (0, 0)
+
+
+def test_a_bulk_call_over_the_order_limit_is_refused_before_any_order_is_read(api, settings, per_item_work):
+    # Given a bulk body of one order more than the limit
+    settings.OMS_MAX_ORDERS_PER_BULK = 2
+    collect, validate = per_item_work
+    orders = [minimal_body(f"MANY-{index}") for index in range(3)]
+    # When it is posted
+    response = api.post("/api/v1/channel/1/create_orders/bulk/", {"orders": orders})
+    # Then 400 too_many naming orders, without a reference collected or an order's schema run
+    assert response.status_code == 400
+    assert [(e["path"], e["code"]) for e in response.json()["errors"]] == [("orders", "too_many")]
+    assert (collect.call_count, validate.call_count) == (0, 0)
