@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, path
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -48,12 +50,29 @@ class TokenAuth(APIKeyHeader):
         return authenticate_key(key or "")
 
 
+# Path parameters that are ids: `pk` and `<noun>_id`.
+_ID_PARAMETER = re.compile(r"<(pk|\w+_id)>")
+
+
 class OmsAPI(NinjaAPI):
+    def _get_urls(self) -> list:
+        # An id in a path is ASCII digits, as every number is (wire.parse_integer): ninja matches
+        # `{pk}` as any text and Pydantic reads "1_0" from it as 10; Django's int converter matches
+        # [0-9]+ only, so anything else is an unknown path (404).
+        return [_with_integer_ids(url) for url in super()._get_urls()]
+
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
         add_error_responses(schema)
         add_body_schemas(schema)
         return schema
+
+
+def _with_integer_ids(url: URLPattern | URLResolver) -> URLPattern | URLResolver:
+    route = getattr(url.pattern, "_route", None)
+    if isinstance(url, URLPattern) and route and _ID_PARAMETER.search(route):
+        return path(_ID_PARAMETER.sub(r"<int:\1>", route), url.callback, name=url.name)
+    return url
 
 
 api = OmsAPI(

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from oms.access.models import ApiKey
 from oms.channels.models import Channel
-from oms.core.errors import ErrorCode, NotAuthenticated, NotFound, PermissionDenied, Problem, ValidationFailed
+from oms.core.errors import ErrorCode, NotAuthenticated, NotFound, Problem, ValidationFailed
 
 KEY_PREFIX = "oms_"
 
@@ -150,14 +150,10 @@ def _not_authenticated(message: str) -> NotAuthenticated:
 
 
 def get_channel_for(*, principal: Principal, channel_id: int) -> Channel:
-    """The URL's channel if it exists (else 404) and the key is granted it (else 403)."""
-    channel = _active_channel(channel_id)
+    """The URL's channel if it exists and the key is granted it (a superuser's key is granted
+    every channel); NotFound otherwise, the same answer either way, so that a key cannot tell the
+    channels it is not granted from those that do not exist."""
+    channel = _active_channel(channel_id) if principal.can_see(channel_id) else None
     if channel is None:
         raise NotFound(Problem("channel_id", ErrorCode.NOT_FOUND, f"Channel {channel_id} does not exist."))
-    if not principal.can_see(channel_id):
-        raise PermissionDenied(
-            Problem(
-                "channel_id", ErrorCode.PERMISSION_DENIED, f"This key is not granted channel {channel_id}."
-            )
-        )
     return channel

@@ -7,23 +7,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field
 
 from oms.core.answers import PK, Answer, DateTimeOut, From, MoneyOut, example
-from oms.core.wire import Id, JsonObject, Money, Rate
+from oms.core.wire import Id, JsonObject, Money, Rate, integer, text
 
 MAX_BULK_ROWS = 1000
 
 
-def _no_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise PydanticCustomError("invalid_type", "Expected a number, got a boolean.")
-    return value
-
-
-Quantity = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=2**31 - 1)]
-Sku = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^\S(.*\S)?$")]
+Quantity = integer(0, 2**31 - 1)
+Sku = Annotated[text(128, min_length=1, key=True), Field(pattern=r"^\S(.*\S)?$")]
 
 
 class CatalogIn(BaseModel):
@@ -34,9 +27,9 @@ class ProductIn(CatalogIn):
     """A product, shared by every channel; `sku` is its natural key."""
 
     sku: Sku | None = None
-    name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
-    base_code: Annotated[str, Field(max_length=128)] | None = None
-    barcode: Annotated[str, Field(max_length=128)] | None = None
+    name: text(255, min_length=1) | None = None
+    base_code: text(128, key=True) | None = None
+    barcode: text(128, key=True) | None = None
     attributes: JsonObject | None = None
     is_active: bool | None = None
 

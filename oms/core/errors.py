@@ -24,7 +24,6 @@ class ErrorCode(StrEnum):
     TOO_LARGE = "too_large"
     OUT_OF_RANGE = "out_of_range"
     NOT_FOUND = "not_found"
-    NOT_IN_CHANNEL = "not_in_channel"
     MISMATCH = "mismatch"
     UNKNOWN_FIELD = "unknown_field"
     DUPLICATE = "duplicate"

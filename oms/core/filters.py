@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from oms.core.errors import ErrorCode, Problem
+from oms.core.wire import MAX_ID, NotANumber, parse_integer
 
-MAX_ID = 2**63 - 1
 MAX_LIST = 500  # values in one `__in` filter
 
 
@@ -96,10 +96,13 @@ def openapi_parameters(filters: Sequence[Filter]) -> list[dict[str, Any]]:
 
 
 def integer(value: str) -> int:
-    """A positive id that fits a bigint column."""
-    if not re.fullmatch(r"\d{1,19}", value):
+    """A positive id that fits a bigint column, read as every number is (`wire.parse_integer`)."""
+    try:
+        number = parse_integer(value)
+    except NotANumber as error:
+        raise BadValue(str(error), ErrorCode(error.code)) from None
+    if len(value) > len(str(MAX_ID)):
         raise BadValue(f'"{_clip(value)}" is not a positive integer.', ErrorCode.INVALID_TYPE)
-    number = int(value)
     if not 1 <= number <= MAX_ID:
         raise BadValue(f"{value} is out of range (1 to {MAX_ID}).", ErrorCode.OUT_OF_RANGE)
     return number
@@ -117,6 +120,8 @@ _SPACED_OFFSET = re.compile(r"^(.*\d)\s(\d{2}:?\d{2})$")
 
 def moment(value: str) -> datetime:
     """An ISO 8601 datetime (a naive one is read in TIME_ZONE) or a date (its midnight)."""
+    if not value.isascii():  # parse_datetime's \d would read other scripts' digits
+        raise BadValue(f'"{_clip(value)}" is not an ISO 8601 datetime: write it in ASCII digits.')
     candidate = _SPACED_OFFSET.sub(r"\1+\2", value) if "T" in value or value.count(" ") > 1 else value
     try:
         parsed = parse_datetime(candidate)

@@ -12,13 +12,18 @@ from django.http import HttpRequest, HttpResponse
 
 from oms.core.errors import DomainError, ErrorCode, Problem, ValidationFailed, summarise
 from oms.core.render import dumps
+from oms.core.wire import json_float
 
 JSON = "application/json"
 API_PREFIX = "/api/"
 # The challenge every 401 carries (RFC 9110 11.6.1), as Django REST framework's token
 # authentication sends it.
 AUTH_CHALLENGE = "Token"
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+# Bodies orjson would read differently from what they say go to the json module: integers past 64
+# bits (orjson makes them floats), and numbers with an exponent or 16+ digits, which a float may
+# not hold exactly (read with `json_float`). Strings that look so only cost the slower parser.
+# One leading class, not an alternation: the engine skips to digits, 3 times faster on a 62 MB body.
+_SLOW_NUMBERS = re.compile(rb"[0-9](?:[eE]|[0-9.]{16})")
 
 
 class UnsupportedMediaType(DomainError):
@@ -42,17 +47,16 @@ def read_json(request: HttpRequest, *, max_bytes: int | None = None) -> Any:
 
 def parse_json(body: bytes) -> Any:
     """A request body as JSON; 400 for malformed JSON (NaN and Infinity included)."""
-    # orjson reads UTF-8 JSON as the json module does, in a third of the time, except integers
-    # past 64 bits, which it turns into floats: bodies with 19 digits in a row go to json. So does
-    # whatever orjson refuses (lone surrogates, a BOM, other encodings, NaN), for json to accept
-    # it or to refuse it with the message clients have always had.
-    if _LONG_DIGITS.search(body) is None:
+    # orjson reads UTF-8 JSON as the json module does, in a third of the time, except numbers
+    # (_SLOW_NUMBERS). Whatever orjson refuses (lone surrogates, a BOM, other encodings, NaN) goes
+    # to json too, for it to accept it or to refuse it with the message clients have always had.
+    if _SLOW_NUMBERS.search(body) is None:
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
             pass
     try:
-        return json.loads(body or b"", parse_constant=_reject_constant)
+        return json.loads(body or b"", parse_constant=_reject_constant, parse_float=json_float)
     except (ValueError, RecursionError) as error:
         raise ValidationFailed(
             Problem("", ErrorCode.INVALID_JSON, f"The body is not valid JSON: {error}")

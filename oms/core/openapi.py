@@ -68,8 +68,8 @@ def response_headers(headers: dict[str, Any], *statuses: int) -> dict[str, Any]:
 _COMMON_ERRORS = {
     400: "Bad Request: the request is invalid; `errors` lists every problem.",
     401: "Unauthorized: no API key, or an unknown one.",
-    403: "Forbidden: the key may not use this channel.",
-    404: "Not Found: the channel or the object does not exist.",
+    403: "Forbidden: the key may not do this (writing the catalog needs the shared grant).",
+    404: "Not Found: the channel (or one the key is not granted) or the object does not exist.",
 }
 _WRITE_ERRORS = {
     409: "Conflict: the request collides with stored state (a duplicate, an object in use).",

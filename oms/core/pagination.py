@@ -282,7 +282,7 @@ def _limit(params: QueryDict, default: int, maximum: int, problems: list[Problem
     raw = params.get("limit", "").strip()
     if not raw:
         return default
-    if not re.fullmatch(r"\d{1,18}", raw):
+    if not re.fullmatch(r"[0-9]{1,18}", raw):
         problems.append(Problem("limit", ErrorCode.INVALID_TYPE, f'"{raw[:32]}" is not a positive integer.'))
         return default
     limit = int(raw)
@@ -295,7 +295,7 @@ def _page(params: QueryDict, problems: list[Problem]) -> int:
     raw = params.get("page", "").strip()
     if not raw:
         return 1
-    if not re.fullmatch(r"\d{1,18}", raw):
+    if not re.fullmatch(r"[0-9]{1,18}", raw):
         problems.append(
             Problem("page", ErrorCode.INVALID_TYPE, f'"{raw[:32]}" is not a page number (1, 2, ...).')
         )

@@ -11,6 +11,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import re
+import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -38,11 +41,155 @@ def shown(value: Any, limit: int = 60) -> str:
     return printable(text if len(text) <= limit else text[:limit] + "…")
 
 
-def _reject_bool(value: Any) -> Any:
-    # Python's bool is an int; a JSON true is never a valid id, count or amount.
+def refusal(code: str, template: str, **context: Any) -> PydanticCustomError:
+    """A schema error whose message quotes `context` (often the client's values, which callers
+    shorten with `shown`): text is made printable, anything else written as JSON.
+
+    Every schema error with a context is built here: Pydantic fails building the message of one
+    whose context holds a lone surrogate, which turned a refused value into a 500."""
+    return PydanticCustomError(
+        code,
+        template,
+        {
+            name: printable(value) if isinstance(value, str) else shown(value, limit=200)
+            for name, value in context.items()
+        },
+    )
+
+
+def choice(values: Iterable[str], what: str = "choice", *, blank_is_none: bool = False) -> Any:
+    """A string among `values`, or null; `blank_is_none` reads "" as null."""
+    accepted = list(values)
+
+    def check(value: Any) -> Any:
+        if blank_is_none and value == "":
+            return None
+        if value is None or (isinstance(value, str) and value in accepted):
+            return value
+        if not isinstance(value, str):
+            raise PydanticCustomError("invalid_type", "Expected a string.")
+        raise refusal(
+            "invalid_choice",
+            '"{value}" is not a valid {what}; expected one of: {choices}.',
+            value=shown(value),
+            what=what,
+            choices=", ".join(accepted),
+        )
+
+    return Annotated[
+        str | None,
+        BeforeValidator(check),
+        WithJsonSchema({"anyOf": [{"type": "string", "enum": accepted}, {"type": "null"}]}),
+    ]
+
+
+# --- numbers ----------------------------------------------------------------------------------
+# One reading of numbers for every field, query parameter and key that holds one. Python and
+# Pydantic read more than a client means ("1_000", Arabic-Indic digits, " 12 ", "1e3"); here a
+# number is written plainly or it is refused, never read as something else.
+
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_LONGEST_INTEGER = 40  # digits; more is out of every range (and past int()'s own limit)
+
+
+class InexactNumber(float):
+    """A JSON number no float holds exactly (1e-400 reads as 0.0, 0.10000000000000000001 as
+    0.1), from `parse_json`: kept with its text so a field refuses it rather than store it changed."""
+
+    text: str
+
+    def __new__(cls, text: str) -> InexactNumber:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
+class NotANumber(ValueError):
+    """A value a number field cannot read; `code` is an ErrorCode value."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def json_float(text: str) -> float:
+    """A JSON number with a fraction or an exponent, as `json.loads(parse_float=...)` calls it."""
+    number = float(text)
+    # Past the float range it is infinite, refused as out of range wherever it lands.
+    exact = not math.isfinite(number) or Decimal(repr(number)) == Decimal(text)
+    return number if exact else InexactNumber(text)
+
+
+def _numeric_looking(text: str) -> bool:
+    # "1e3", "+", " 7 ", Arabic-Indic "100": meant as an integer but not written as one
+    # (invalid_format), unlike "abc", which is not a number at all (invalid_type, as ever).
+    return any(char.isnumeric() for char in text) or (
+        text != "" and all(char in "+-.,_eE" or char.isspace() for char in text)
+    )
+
+
+def _not_plain(value: str, expected: str, rule: str) -> NotANumber:
+    return NotANumber("invalid_format", f'"{shown(value)}" is not {expected} written plainly: {rule}.')
+
+
+def _refuse_inexact(value: Any) -> None:
+    if isinstance(value, InexactNumber):
+        raise NotANumber(
+            "invalid_format",
+            f"{shown(value.text)} cannot be read exactly; send a plain decimal, e.g. as a string.",
+        )
+
+
+def parse_integer(value: Any) -> int:
+    """A JSON integer, or a string of ASCII digits with an optional sign; NotANumber otherwise."""
+    _refuse_inexact(value)
     if isinstance(value, bool):
-        raise PydanticCustomError("invalid_type", "Expected a number, got a boolean.")
-    return value
+        raise NotANumber("invalid_type", "Expected an integer, got a boolean.")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        raise NotANumber("invalid_type", "Expected an integer, got a number with a fraction or an exponent.")
+    if not isinstance(value, str):
+        raise NotANumber("invalid_type", "Expected an integer.")
+    if not _INTEGER_TEXT.fullmatch(value):
+        if not _numeric_looking(value):
+            raise NotANumber("invalid_type", "Expected an integer.")
+        raise _not_plain(value, "an integer", "ASCII digits and an optional sign")
+    if len(value.lstrip("+-")) > _LONGEST_INTEGER:
+        raise NotANumber("out_of_range", "The number has too many digits.")
+    return int(value)
+
+
+def parse_decimal(value: Any) -> Decimal:
+    """A JSON number (read exactly as written), or a string of ASCII digits with an optional sign
+    and at most one decimal point; NotANumber otherwise."""
+    _refuse_inexact(value)
+    if isinstance(value, bool):
+        raise NotANumber("invalid_type", "Expected a number, got a boolean.")
+    if isinstance(value, Decimal | int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise NotANumber("out_of_range", "Expected a finite number.")
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        if not _DECIMAL_TEXT.fullmatch(value):
+            raise _not_plain(value, "a number", "ASCII digits, an optional sign, at most one decimal point")
+        number = Decimal(value)
+    else:
+        raise NotANumber("invalid_type", "Expected a number or a numeric string.")
+    return abs(number) if number.is_zero() else number  # "-0" is 0
+
+
+def _as_schema_error(parse: Any) -> Any:
+    def validate(value: Any) -> Any:
+        try:
+            return parse(value)
+        except NotANumber as error:
+            raise PydanticCustomError(error.code, printable(str(error))) from None
+
+    return BeforeValidator(validate)
 
 
 def _require_string(value: Any) -> Any:
@@ -107,8 +254,8 @@ def _bounded_json(value: dict) -> dict:
     _check_json(value, level=1)
     # Checked after _check_json: the text is now known to encode.
     if len(json.dumps(value, ensure_ascii=False).encode()) > settings.OMS_MAX_JSON_BYTES:
-        raise PydanticCustomError(
-            "too_large", "JSON object larger than {limit} bytes.", {"limit": settings.OMS_MAX_JSON_BYTES}
+        raise refusal(
+            "too_large", "JSON object larger than {limit} bytes.", limit=settings.OMS_MAX_JSON_BYTES
         )
     return value
 
@@ -117,10 +264,10 @@ def _check_json(value: Any, level: int) -> None:
     """Refuse what PostgreSQL's jsonb (and SQLite's JSON1) cannot hold, and nesting past the limit."""
     if isinstance(value, dict | list):
         if level > settings.OMS_MAX_JSON_DEPTH:
-            raise PydanticCustomError(
+            raise refusal(
                 "too_large",
                 "JSON object nested deeper than {limit} levels.",
-                {"limit": settings.OMS_MAX_JSON_DEPTH},
+                limit=settings.OMS_MAX_JSON_DEPTH,
             )
         for key, child in value.items() if isinstance(value, dict) else enumerate(value):
             if isinstance(key, str):
@@ -130,6 +277,10 @@ def _check_json(value: Any, level: int) -> None:
         _storable(value)
     elif isinstance(value, float) and not math.isfinite(value):
         raise PydanticCustomError("out_of_range", "Numbers in a JSON object must be finite.")
+    elif isinstance(value, InexactNumber):
+        raise refusal(
+            "invalid_format", "{number} cannot be stored exactly; send it as a string.", number=value.text
+        )
 
 
 _MONEY_SCHEMA = WithJsonSchema(
@@ -154,8 +305,8 @@ _RATE_SCHEMA = WithJsonSchema(
 
 
 def integer(minimum: int, maximum: int) -> Any:
-    """A JSON integer (or a string of digits) from `minimum` to `maximum`; never a boolean."""
-    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(_reject_bool)]
+    """An integer from `minimum` to `maximum`, read by `parse_integer`."""
+    return Annotated[int, Field(ge=minimum, le=maximum), _as_schema_error(parse_integer)]
 
 
 Id = integer(1, MAX_ID)
@@ -163,13 +314,13 @@ Count = integer(1, 1_000_000)
 Money = Annotated[
     Decimal,
     Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False),
-    BeforeValidator(_reject_bool),
+    _as_schema_error(parse_decimal),
     _MONEY_SCHEMA,
 ]
 Rate = Annotated[
     Decimal,
     Field(ge=0, le=100, max_digits=5, decimal_places=2, allow_inf_nan=False),
-    BeforeValidator(_reject_bool),
+    _as_schema_error(parse_decimal),
     _RATE_SCHEMA,
 ]
 WireDateTime = Annotated[
@@ -206,9 +357,55 @@ BinNumber = Annotated[
 JsonObject = Annotated[dict[str, Any], AfterValidator(_bounded_json)]
 
 
-def text(max_length: int, min_length: int = 0) -> Any:
-    """A stored string of at most `max_length` characters."""
-    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_storable)]
+def text(max_length: int, min_length: int = 0, *, key: bool = False) -> Any:
+    """A stored string of at most `max_length` characters, never holding NUL or a lone surrogate.
+    A `key` (an order number, a sku, an email, a remote id: what rows are looked up by) also
+    holds no invisible character, so two keys that look alike are never two rows.
+
+    Every string an input schema reads is one of these (a choice's values are fixed, free-form
+    objects are checked by `JsonObject`): `core/tests/test_input_schemas.py` walks every input
+    schema's fields and fails on one that lets such a string through."""
+    checks = [AfterValidator(_storable), *([AfterValidator(_visible)] if key else [])]
+    return Annotated[
+        str, Field(min_length=min_length, max_length=max_length), BeforeValidator(_exact_number), *checks
+    ]
+
+
+# Controls, format characters (direction overrides and isolates, zero-width characters, the BOM),
+# line and paragraph separators, and spaces other than U+0020 (a no-break space looks like one).
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Zs"})
+
+
+def _visible(value: str) -> str:
+    if value.isascii() and value.isprintable():
+        return value
+    for char in value:
+        if char != " " and unicodedata.category(char) in _INVISIBLE:
+            raise refusal(
+                "invalid_format",
+                "A key may not hold invisible or direction-changing characters; found U+{char}.",
+                char=f"{ord(char):04X}",
+            )
+    return value
+
+
+def _exact_number(value: Any) -> Any:
+    # A number sent for text is kept as text (coerce_numbers_to_str), but only one read exactly.
+    try:
+        _refuse_inexact(value)
+    except NotANumber as error:
+        raise PydanticCustomError(error.code, str(error)) from None
+    return value
+
+
+def nullable_text(max_length: int, *, key: bool = False) -> Any:
+    """`text` that also accepts null, stored as an empty string (Omnitron's clients send
+    `"phone_number": null` for "none")."""
+    return Annotated[text(max_length, key=key) | None, AfterValidator(_blank_for_null)]
+
+
+def _blank_for_null(value: str | None) -> str:
+    return "" if value is None else value
 
 
 # Pydantic error types -> our codes. Custom errors raised above already use our codes as types.

@@ -11,16 +11,12 @@ from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from oms.core.answers import PK, Answer, DateTimeOut, From, example
-from oms.core.wire import Id, JsonObject
+from oms.core.wire import Id, JsonObject, choice, nullable_text, text
 from oms.customers.models import Address
-
-
-def _blank_for_null(value: str | None) -> str:
-    return "" if value is None else value
 
 
 def _email(value: str) -> str:
@@ -32,27 +28,7 @@ def _email(value: str) -> str:
     return value
 
 
-def _address_type(value: Any) -> Any:
-    choices = Address.AddressType.values
-    if value is None or value in choices:
-        return value
-    raise PydanticCustomError(
-        "invalid_choice",
-        '"{value}" is not a valid address type; expected one of: {choices}.',
-        {"value": value, "choices": ", ".join(choices)},
-    )
-
-
-def nullable_text(max_length: int) -> Any:
-    return Annotated[str | None, Field(max_length=max_length), AfterValidator(_blank_for_null)]
-
-
-Email = Annotated[
-    str | None,
-    Field(max_length=254, examples=["ada@example.com"]),
-    AfterValidator(_blank_for_null),
-    AfterValidator(_email),
-]
+Email = Annotated[nullable_text(254, key=True), Field(examples=["ada@example.com"]), AfterValidator(_email)]
 
 
 class ReferenceIn(BaseModel):
@@ -67,8 +43,8 @@ class CustomerIn(ReferenceIn):
     phone_number: nullable_text(32) = None
     first_name: nullable_text(128) = None
     last_name: nullable_text(128) = None
-    channel_code: nullable_text(128) = Field(None, description="The customer's id in the channel.")
-    erp_code: nullable_text(128) = None
+    channel_code: nullable_text(128, key=True) = Field(None, description="The customer's id in the channel.")
+    erp_code: nullable_text(128, key=True) = None
     extra_field: JsonObject | None = None
     is_active: bool | None = None
 
@@ -94,7 +70,7 @@ class AddressIn(ReferenceIn):
     """An address of one of the channel's customers; locations are ids of the location tables."""
 
     customer: Id | None = None
-    address_type: Annotated[str | None, BeforeValidator(_address_type)] = Field(
+    address_type: choice(Address.AddressType.values, "address type") = Field(
         None, description="customer (default) or retail_store"
     )
     title: nullable_text(128) = None
@@ -117,7 +93,7 @@ class AddressIn(ReferenceIn):
     is_active: bool | None = None
     # Sent by Omnitron's client; there is no retail store table or per-address extra data here.
     extra_field: JsonObject | None = Field(None, description="Accepted and ignored.")
-    remote_id: str | None = Field(None, max_length=128, description="Accepted and ignored.")
+    remote_id: text(128) | None = Field(None, description="Accepted and ignored.")
     retail_store: Id | None = Field(None, description="Accepted and ignored.")
 
     model_config = ConfigDict(

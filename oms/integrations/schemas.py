@@ -8,14 +8,26 @@ Ids and names arrive as strings or numbers (`"channel": "1"`); both are accepted
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from oms.core.errors import printable
-from oms.core.wire import MAX_ID, Id, JsonObject, WireDateTime, integer, shown, text
+from oms.core.wire import (
+    MAX_ID,
+    Id,
+    InexactNumber,
+    JsonObject,
+    NotANumber,
+    WireDateTime,
+    choice,
+    integer,
+    parse_integer,
+    refusal,
+    shown,
+    text,
+)
 from oms.integrations.kinds import KIND_NAMES
 from oms.integrations.models import (
     BatchRequest,
@@ -29,44 +41,26 @@ class IntegrationModel(BaseModel):
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
 
-def choice(values: Iterable[str], what: str, *, blank_is_none: bool = False) -> Any:
-    """A string among `values` (or null); `blank_is_none` reads "" as null."""
-    accepted = list(values)
-
-    def check(value: Any) -> Any:
-        if blank_is_none and value == "":
-            return None
-        if value is None or value in accepted:
-            return value
-        raise PydanticCustomError(
-            "invalid_choice",
-            '"{value}" is not a valid {what}; expected one of: {choices}.',
-            {"value": shown(value), "what": what, "choices": ", ".join(accepted)},
-        )
-
-    return Annotated[
-        str | None,
-        BeforeValidator(check),
-        WithJsonSchema({"anyOf": [{"type": "string", "enum": accepted}, {"type": "null"}]}),
-    ]
-
-
 def _content_type_ref(value: Any) -> Any:
     """A content type id (1, "1") or a kind name ("order")."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise PydanticCustomError("invalid_type", "Expected a content type id or a model name.")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str) and any(char.isnumeric() for char in value):
+        try:
+            value = parse_integer(value)
+        except NotANumber as error:
+            raise PydanticCustomError(error.code, str(error)) from None
     if isinstance(value, int):
         if not 1 <= value <= MAX_ID:
             raise PydanticCustomError("out_of_range", "Expected a content type id from 1.")
         return value
     name = value.strip().lower()
     if name not in KIND_NAMES:
-        raise PydanticCustomError(
+        raise refusal(
             "invalid_choice",
             '"{value}" is not a model integrations use; expected one of: {choices}.',
-            {"value": shown(value), "choices": ", ".join(KIND_NAMES)},
+            value=shown(value),
+            choices=", ".join(KIND_NAMES),
         )
     return name
 
@@ -89,6 +83,8 @@ def _log_text(value: Any) -> Any:
     # stored) is written as its escape rather than losing the report.
     if isinstance(value, str):
         return printable(value).replace("\x00", "\\u0000")
+    if isinstance(value, InexactNumber):  # as written: 1e-400, not the 0.0 a float makes of it
+        return value.text
     return value
 
 
@@ -104,7 +100,7 @@ class IntegrationActionIn(IntegrationModel):
     # UpdateIntegrationActions sends the content type's id under this name.
     content_type_id: Id | None = None
     object_id: Id | None = None
-    remote_id: text(255) | None = None
+    remote_id: text(255, key=True) | None = None
     version_date: WireDateTime | None = None
     state: JsonObject | None = None
     status: choice(IntegrationAction.Status.values, "integration action status") = None
@@ -134,7 +130,7 @@ class BatchObjectIn(IntegrationModel):
 
     pk: Id
     content_type: KindName = None
-    remote_id: text(255) | None = None
+    remote_id: text(255, key=True) | None = None
     version_date: WireDateTime | None = None
     failed_reason_type: choice(
         IntegrationAction.FailedReasonType.values, "failed reason type", blank_is_none=True
@@ -144,7 +140,7 @@ class BatchObjectIn(IntegrationModel):
 class BatchRequestIn(IntegrationModel):
     channel: Id | None = None
     content_type: KindName = None
-    remote_batch_id: text(255) | None = None
+    remote_batch_id: text(255, key=True) | None = None
     status: choice(BatchRequest.Status.values, "batch request status") = None
     objects: Annotated[list[BatchObjectIn], Field(max_length=10_000)] | None = None
 
@@ -170,7 +166,7 @@ class ErrorReportIn(IntegrationModel):
 
 class LocationErrorReportIn(IntegrationModel):
     type: choice(LocationErrorReport.Type.values, "location type") = None
-    remote_code: text(255, min_length=1)
+    remote_code: text(255, min_length=1, key=True)
     country_id: ObjectId | None = None
     integration_type: text(32) | None = None
     err_code: text(64) | None = None
@@ -201,7 +197,7 @@ class CancellationRequestIn(IntegrationModel):
     order_item: Id
     reason: Id
     cancellation_type: choice(CancellationRequest.Type.values, "cancellation type") = None
-    remote_id: text(255) | None = None
+    remote_id: text(255, key=True) | None = None
     description: text(5000) | None = None
     channel: Id | None = None
 
@@ -236,7 +232,7 @@ def _cargo_ref(value: Any) -> Any:
 
 class OrderShippingInfoIn(IntegrationModel):
     order: Id
-    order_number: text(128) | None = None
+    order_number: text(128, key=True) | None = None
     shipping_company: Annotated[
         Id,
         BeforeValidator(_cargo_ref),

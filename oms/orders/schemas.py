@@ -37,7 +37,9 @@ from oms.core.wire import (
     Money,
     Rate,
     WireDateTime,
+    choice,
     integer,
+    refusal,
     shown,
     text,
 )
@@ -60,10 +62,11 @@ def _order_status(value: Any) -> Any:
         raise PydanticCustomError("invalid_type", "Expected a status name or code as a string.")
     status = ORDER_STATUS_INPUTS.get(value.strip().lower())
     if status is None:
-        raise PydanticCustomError(
+        raise refusal(
             "invalid_choice",
             '"{value}" is not a valid order status; expected one of: {choices}.',
-            {"value": shown(value), "choices": ", ".join(STATUS_VALUES)},
+            value=shown(value),
+            choices=", ".join(STATUS_VALUES),
         )
     return status
 
@@ -73,27 +76,12 @@ def _currency(value: Any) -> Any:
         raise PydanticCustomError("invalid_type", "Expected a currency code as a string.")
     code = value.strip().lower()
     if code not in CURRENCIES:
-        raise PydanticCustomError(
+        raise refusal(
             "invalid_choice",
             '"{value}" is not an ISO 4217 currency code (e.g. try, usd, eur).',
-            {"value": shown(value)},
+            value=shown(value),
         )
     return code
-
-
-def _choice(enum: type) -> Any:
-    values = [member.value for member in enum]
-
-    def check(value: Any) -> Any:
-        if value is None or value in values:
-            return value
-        raise PydanticCustomError(
-            "invalid_choice",
-            '"{value}" is not a valid choice; expected one of: {choices}.',
-            {"value": shown(value), "choices": ", ".join(values)},
-        )
-
-    return BeforeValidator(check)
 
 
 def _choice_schema(enum: type) -> WithJsonSchema:
@@ -145,7 +133,7 @@ class DeliveryRangeIn(WireModel):
 
 
 class OrderIn(WireModel):
-    number: text(128, min_length=1)
+    number: text(128, min_length=1, key=True)
     channel: Id | None = None
     status: OrderStatusIn
     date_placed: WireDateTime
@@ -163,7 +151,7 @@ class OrderIn(WireModel):
     # Omnitron's installment id, kept as sent (a 32-bit column).
     installment: integer(1, 2**31 - 1) | None = None
     installment_count: integer(1, 120) | None = None
-    delivery_type: Annotated[str | None, _choice(DeliveryType), _choice_schema(DeliveryType)] = None
+    delivery_type: choice(DeliveryType.values) = None
     installment_interest_amount: Money | None = None
     cargo_company: Id | None = None
     invoice_number: text(64) | None = None
@@ -183,7 +171,7 @@ class OrderIn(WireModel):
     has_gift_box: bool | None = None
     gift_box_note: text(2000) | None = None
     external_status: Id | None = None
-    client_type: Annotated[str | None, _choice(ClientType), _choice_schema(ClientType)] = None
+    client_type: choice(ClientType.values) = None
     language_code: text(16) | None = None
     notes: text(5000) | None = None
     delivery_range: DeliveryRangeIn | None = None
@@ -215,7 +203,7 @@ class OrderItemIn(WireModel):
     shipment_code: text(256) | None = None
     attributes: JsonObject | None = None
     attributes_kwargs: JsonObject | None = None
-    cancel_status: Annotated[str | None, _choice(CancelStatus), _choice_schema(CancelStatus)] = None
+    cancel_status: choice(CancelStatus.values) = None
     installment_interest_amount: Money | None = None
     is_tradable: bool | None = None
     datasource: Id | None = None

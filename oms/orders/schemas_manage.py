@@ -7,21 +7,9 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from oms.core.wire import HttpUrlStr, Id, JsonObject, Money, WireDateTime, text
+from oms.core.wire import HttpUrlStr, Id, JsonObject, Money, WireDateTime, choice, refusal, shown, text
 from oms.orders.enums import CancelStatus
 from oms.orders.schemas import OrderStatusIn, WireModel
-
-_CANCEL_STATUSES = [status.value for status in CancelStatus]
-
-
-def _cancel_status(value: Any) -> Any:
-    if value is None or value in _CANCEL_STATUSES:
-        return value
-    raise PydanticCustomError(
-        "invalid_choice",
-        '"{value}" is not a valid cancel status; expected one of: {choices}.',
-        {"value": value, "choices": ", ".join(_CANCEL_STATUSES)},
-    )
 
 
 def _not_null(value: Any) -> Any:
@@ -37,7 +25,7 @@ class OrderItemUpdateIn(WireModel):
 
     # The default is not validated, so omitting status is fine and sending null is refused.
     status: Annotated[OrderStatusIn, BeforeValidator(_not_null)] = None  # type: ignore[assignment]
-    cancel_status: Annotated[str | None, BeforeValidator(_cancel_status)] = None
+    cancel_status: choice(CancelStatus.values, "cancel status") = None
     invoice_number: text(64) | None = None
     invoice_date: WireDateTime | None = None
     tracking_number: text(256) | None = None
@@ -62,7 +50,7 @@ class CancelIn(WireModel):
     def _item_keys(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         for key in value or {}:
             if not (key.isascii() and key.isdigit() and len(key) <= 19):
-                raise PydanticCustomError(
-                    "invalid_format", 'Keys are item pks, e.g. {{"12": 1}}; got "{key}".', {"key": key[:32]}
+                raise refusal(
+                    "invalid_format", 'Keys are item pks, e.g. {{"12": 1}}; got "{key}".', key=shown(key)
                 )
         return value

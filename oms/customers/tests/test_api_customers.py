@@ -1,5 +1,7 @@
 """The customers endpoints through HTTP, as Omnitron's channel clients use them."""
 
+import json
+
 import pytest
 
 from conftest import ApiClient
@@ -80,13 +82,14 @@ def test_another_channels_customer_is_not_found(api, key_for):
     assert Customer.objects.get(pk=2).first_name == "Demo"
 
 
-def test_a_channel_the_key_is_not_granted_is_forbidden(api):
+def test_a_channel_the_key_is_not_granted_is_answered_as_a_missing_one(api):
     # Given the demo key, granted channel 1 only
-    # When it lists channel 2's customers
-    response = api.get(CUSTOMERS.format(2))
-    # Then it is refused
-    assert response.status_code == 403
-    assert response.json()["errors"][0]["code"] == "permission_denied"
+    # When it lists channel 2's customers, and a channel that does not exist
+    not_granted = api.get(CUSTOMERS.format(2))
+    missing = api.get(CUSTOMERS.format(999))
+    # Then both are the same 404, but for the id
+    assert (not_granted.status_code, missing.status_code) == (404, 404)
+    assert not_granted.json() == json.loads(json.dumps(missing.json()).replace("999", "2"))
 
 
 def test_an_email_the_channel_already_has_is_refused(api, key_for):

@@ -222,11 +222,11 @@ def test_a_malformed_key_is_400_and_writes_nothing(api, seed_body, value, code):
     assert not IdempotencyKey.objects.exists()
 
 
-def test_a_key_on_a_channel_the_api_key_may_not_use_is_403_and_stores_nothing(demo, key_for, seed_body):
+def test_a_key_on_a_channel_the_api_key_may_not_use_is_404_and_stores_nothing(demo, key_for, seed_body):
     # Given an API key granted channel 2 only
     client = ApiClient(key_for(2))
     # When it sends a keyed order to channel 1
     response = client.create_order(seed_body, channel_id=1, **keyed("forbidden"))
-    # Then 403, and no key is stored
-    assert response.status_code == 403
+    # Then 404 (the channel is answered as if it did not exist), and no key is stored
+    assert response.status_code == 404
     assert not IdempotencyKey.objects.exists()

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from oms.access.models import ApiKey
 from oms.access.services import Principal
 from oms.channels.models import Channel
-from oms.core.errors import ErrorCode, NotAuthenticated, NotFound, PermissionDenied, Problem
+from oms.core.errors import ErrorCode, NotAuthenticated, NotFound, Problem
 from oms.integrations.kinds import KINDS
 from oms.integrations.models import Catalog, ChannelConf
 from oms.integrations.services.common import bounded
@@ -22,14 +22,13 @@ from oms.integrations.services.common import bounded
 def get_channel(*, principal: Principal, channel_id: int) -> tuple[Channel, dict[str, Any]]:
     """The channel and its configuration (`{}` when none is set). Unlike the channel-scoped
     endpoints, an inactive channel is answered (with is_active false): that is how an
-    integration learns to stand down."""
-    channel = Channel.objects.filter(pk=bounded(channel_id)).first()
+    integration learns to stand down. A channel the key is not granted is answered as one that
+    does not exist."""
+    channel = (
+        Channel.objects.filter(pk=bounded(channel_id)).first() if principal.can_see(channel_id) else None
+    )
     if channel is None:
         raise NotFound(Problem("pk", ErrorCode.NOT_FOUND, f"Channel {channel_id} does not exist."))
-    if not principal.can_see(channel_id):
-        raise PermissionDenied(
-            Problem("pk", ErrorCode.PERMISSION_DENIED, f"This key is not granted channel {channel_id}.")
-        )
     conf = ChannelConf.objects.filter(channel=channel).values_list("conf", flat=True).first()
     return channel, conf or {}
 

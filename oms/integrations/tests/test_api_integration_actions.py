@@ -97,8 +97,8 @@ def test_another_channels_actions_are_invisible(api, key_for):
     listed = other.get(ACTIONS.format(1))
     through_own = other.get(ACTION.format(2, created["pk"]))
     removed = delete(other, ACTION.format(2, created["pk"]))
-    # Then channel 1 is forbidden and the action does not exist in channel 2
-    assert listed.status_code == 403
+    # Then channel 1 is not found for this key and the action does not exist in channel 2
+    assert listed.status_code == 404
     assert (through_own.status_code, removed.status_code) == (404, 404)
     assert IntegrationAction.objects.filter(pk=created["pk"]).exists()
 

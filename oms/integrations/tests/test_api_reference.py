@@ -37,13 +37,17 @@ def test_an_inactive_channel_is_answered_so_the_integration_stands_down(api):
     assert (response.json()["is_active"], response.json()["conf"]) == (False, {})
 
 
-def test_a_channel_not_granted_is_forbidden_and_an_unknown_one_not_found(api, key_for):
+def test_a_channel_not_granted_is_answered_as_an_unknown_one(api, key_for):
     # Given a key granted channel 2 only
     other = ApiClient(key_for(2))
     # When it reads channel 1, and a channel that does not exist
-    # Then 403 and 404
-    assert other.get("/api/v1/channels/1/").status_code == 403
-    assert other.get("/api/v1/channels/999/").status_code == 404
+    not_granted = other.get("/api/v1/channels/1/")
+    missing = other.get("/api/v1/channels/999/")
+    # Then both are the same 404, but for the id
+    assert (not_granted.status_code, missing.status_code) == (404, 404)
+    assert not_granted.json()["errors"] == [
+        {"path": "pk", "code": "not_found", "message": "Channel 1 does not exist."}
+    ]
 
 
 def test_a_catalog_gives_its_price_and_stock_lists_to_its_channel_only(api, key_for):

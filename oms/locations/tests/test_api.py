@@ -114,9 +114,12 @@ def test_locations_need_a_key_granted_the_channel(api, demo):
     # When countries are listed without a key and through channel 2
     anonymous = ApiClient(None).get(BASE + "countries/")
     other_channel = api.get("/api/v1/channel/2/countries/")
-    # Then they are refused
+    # Then they are refused; channel 2 is answered as if it did not exist
     assert anonymous.status_code == 401
-    assert other_channel.status_code == 403
+    assert other_channel.status_code == 404
+    assert other_channel.json()["errors"] == [
+        {"path": "channel_id", "code": "not_found", "message": "Channel 2 does not exist."}
+    ]
 
 
 def test_locations_sort_by_id_only(api, demo):

@@ -14,7 +14,7 @@ from oms.core.errors import Conflict, ErrorCode, Problem, ValidationFailed
 from oms.orders.models import Order
 from oms.orders.services.create import OrderCreated, PreparedOrder, prepare_order, write_order
 from oms.orders.services.digest import same_content
-from oms.orders.services.parse import parse_order_request
+from oms.orders.services.parse import parse_order_request, too_many_items
 from oms.orders.services.references import resolve_references, resolve_references_many
 from oms.orders.services.store import insert_orders, link_transfers, unmark_stored
 
@@ -92,10 +92,18 @@ def create_orders_bulk(*, channel: Channel, payloads: list[Any], error_policy: E
 
     Raises BulkRejected under reject_everything when any order is rejected or conflicts.
     """
-    resolved, ref_problems = resolve_references_many(channel=channel, payloads=payloads)
+    # An order over the item limit is refused before anything is done per item, its references too.
+    too_many = [too_many_items(payload) for payload in payloads]
+    resolved, ref_problems = resolve_references_many(
+        channel=channel,
+        payloads=[{} if over else payload for payload, over in zip(payloads, too_many, strict=True)],
+    )
     results: list[BulkResult] = []
     prepared: dict[int, PreparedOrder] = {}
     for index, payload in enumerate(payloads):
+        if too_many[index] is not None:
+            results.append(BulkResult(index, BulkStatus.REJECTED, problems=[too_many[index]]))
+            continue
         parsed = parse_order_request(payload, strict_fields=channel.strict_fields)
         problems, ready = prepare_order(
             channel=channel, parsed=parsed, resolved=resolved, ref_problems=ref_problems[index]

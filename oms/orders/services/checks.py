@@ -18,7 +18,7 @@ from oms.orders.services.references import Resolved
 
 def cross_field_problems(*, channel: Channel, data: OrderCreateIn, resolved: Resolved) -> list[Problem]:
     """Rules between fields of a request the schema accepted; a reference that did not resolve is
-    skipped here (it is already reported as not_found or not_in_channel)."""
+    skipped here (it is already reported as not_found)."""
     order = data.order
     problems = []
     if order.channel is not None and order.channel != channel.pk:

@@ -20,7 +20,7 @@ from oms.orders.models import Order, OrderItem
 from oms.orders.schemas import OrderCreateIn, OrderIn, OrderItemIn
 from oms.orders.services.checks import check_totals, cross_field_problems
 from oms.orders.services.digest import payload_hash, same_content
-from oms.orders.services.parse import ParsedRequest, parse_order_request
+from oms.orders.services.parse import ParsedRequest, parse_order_request, too_many_items
 from oms.orders.services.references import Resolved, resolve_references
 from oms.orders.services.store import (
     insert_orders,
@@ -85,6 +85,8 @@ def create_order(*, channel: Channel, payload: Any) -> OrderCreated:
     totals when the channel rejects mismatches); nothing is written then. A second request with
     the same number is a replay (same content: the stored order, `replayed=True`) or a Conflict.
     """
+    if (too_many := too_many_items(payload)) is not None:
+        raise ValidationFailed(too_many)
     parsed = parse_order_request(payload, strict_fields=channel.strict_fields)
     resolved, ref_problems = resolve_references(channel=channel, payload=payload)
     problems, prepared = prepare_order(

@@ -1,5 +1,6 @@
 """Resolving every id a create-order request points at: one query per referenced model, whatever
-the number of items, and a problem for each id that is unknown or belongs to another channel."""
+the number of items, and a not_found problem for each id that is unknown or belongs to another
+channel (answered alike, so that a key cannot learn what other channels hold)."""
 
 from __future__ import annotations
 
@@ -138,7 +139,7 @@ def resolve_references_many(*, channel: Channel, payloads: list[Any]) -> tuple[R
     problems of each request in its own list."""
     wanted = [_collect(payload) for payload in payloads]
     ids = {attr: sorted({pk for refs in wanted for _, pk in refs[attr]}) for attr in _KINDS}
-    loaded = _load(ids)
+    loaded = _visible(_load(ids), channel)
     problems = [_problems(refs, loaded, channel) for refs in wanted]
     return Resolved(**loaded), problems
 
@@ -197,29 +198,28 @@ def _template(index: int, kind: _Kind) -> str:
 _SELECT_TEMPLATES = [_template(index, kind) for index, kind in enumerate(_KIND_LIST)]
 
 
+def _visible(loaded: dict[str, dict[int, Ref]], channel: Channel) -> dict[str, dict[int, Ref]]:
+    # Another channel's row is dropped as if it did not exist: it is answered not_found like a
+    # missing one, and no later rule (a slug, an address's customer) can quote it.
+    return {
+        attr: rows
+        if _KINDS[attr].channel is None
+        else {pk: row for pk, row in rows.items() if row.channel_id == channel.pk}
+        for attr, rows in loaded.items()
+    }
+
+
 def _problems(
     wanted: dict[str, list[tuple[str, int]]], loaded: dict[str, dict], channel: Channel
 ) -> list[Problem]:
-    problems = []
-    for attr, refs in wanted.items():
-        kind = _KINDS[attr]
-        for path, pk in refs:
-            row = loaded[attr].get(pk)
-            if row is None:
-                problems.append(
-                    Problem(
-                        path,
-                        ErrorCode.NOT_FOUND,
-                        f"{kind.label} {pk} does not exist in channel {channel.pk}.",
-                    )
-                )
-            elif kind.channel is not None and row.channel_id != channel.pk:
-                problems.append(
-                    Problem(
-                        path, ErrorCode.NOT_IN_CHANNEL, f"{kind.label} {pk} is not in channel {channel.pk}."
-                    )
-                )
-    return problems
+    return [
+        Problem(
+            path, ErrorCode.NOT_FOUND, f"{_KINDS[attr].label} {pk} does not exist in channel {channel.pk}."
+        )
+        for attr, refs in wanted.items()
+        for path, pk in refs
+        if pk not in loaded[attr]
+    ]
 
 
 def _collect(payload: Mapping) -> dict[str, list[tuple[str, int]]]:

@@ -3,8 +3,10 @@
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from conftest import SEED_RESPONSE, ApiClient
+from oms.access.services import create_api_key
 from oms.orders.models import Order, OrderItem
 from oms.orders.tests.payloads import minimal_body
 
@@ -102,14 +104,37 @@ def test_missing_or_unknown_key_is_401_with_a_json_body(demo, seed_body, key):
     assert not Order.objects.filter(number="1234567890").exists()
 
 
-def test_key_not_granted_the_channel_is_403(key_for, demo, seed_body):
+def test_a_channel_the_key_is_not_granted_is_answered_as_a_missing_one(key_for, demo, seed_body):
     # Given a key granted channel 2 only
     client = ApiClient(key_for(2))
-    # When it posts to channel 1
-    response = client.create_order(seed_body, channel_id=1)
-    # Then 403
-    assert response.status_code == 403
-    assert response.json()["errors"][0]["path"] == "channel_id"
+    before = Order.objects.count()
+    # When it posts to channel 1, and to channel 999, which does not exist
+    not_granted = client.create_order(seed_body, channel_id=1)
+    missing = client.create_order(seed_body, channel_id=999)
+    # Then both are the same 404 naming channel_id, but for the id, and nothing is written
+    assert (not_granted.status_code, missing.status_code) == (404, 404)
+    assert not_granted.json()["errors"] == [
+        {"path": "channel_id", "code": "not_found", "message": "Channel 1 does not exist."}
+    ]
+    assert missing.json()["errors"][0]["message"] == "Channel 999 does not exist."
+    assert Order.objects.count() == before
+
+
+def test_a_superusers_key_sees_every_channel(demo, seed_body):
+    # Given a superuser's key, granted no channel by name
+    row, key = create_api_key(name="root")
+    row.user = get_user_model().objects.create_superuser("root", password="x")
+    row.save(update_fields=["user"])
+    # When it posts to channel 2
+    response = ApiClient(key).create_order(
+        {
+            **seed_body,
+            "order": {**seed_body["order"], "customer": 2, "shipping_address": 2, "billing_address": 2},
+        },
+        channel_id=2,
+    )
+    # Then the channel is found (the order is created or refused on its own merits, not 404)
+    assert response.status_code != 404, response.content
 
 
 def test_unknown_channel_is_404(api, seed_body):
@@ -185,16 +210,16 @@ def test_unknown_reference_is_400_naming_the_field(api, seed_body, where, field,
     assert counts() == before
 
 
-def test_another_channels_customer_is_not_in_channel(api, seed_body):
+def test_another_channels_customer_is_answered_as_a_missing_one(api, seed_body):
     # Given channel 2's customer and address (demo ids 2)
     seed_body["order"].update(customer=2, shipping_address=2, billing_address=2)
     # When they are used in an order of channel 1
     response = api.create_order(seed_body)
-    # Then each is reported as not_in_channel
+    # Then each is reported as not_found, as an id of no row is
     assert response.status_code == 400
-    paths = {e["path"]: e["code"] for e in response.json()["errors"]}
-    assert paths["order.customer"] == "not_in_channel"
-    assert paths["order.shipping_address"] == "not_in_channel"
+    paths = {e["path"]: (e["code"], e["message"]) for e in response.json()["errors"]}
+    assert paths["order.customer"] == ("not_found", "Customer 2 does not exist in channel 1.")
+    assert paths["order.shipping_address"] == ("not_found", "Address 2 does not exist in channel 1.")
 
 
 def test_omnitron_client_style_body_defaults_quantities(api):

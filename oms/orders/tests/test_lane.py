@@ -198,7 +198,7 @@ def _bad_reference_body():
         ("no key", "401 Unauthorized"),
         ("wrong key", "401 Unauthorized"),
         ("unknown channel", "404 Not Found"),
-        ("channel not granted", "403 Forbidden"),
+        ("channel not granted", "404 Not Found"),
         ("malformed JSON", "400 Bad Request"),
         ("NaN", "400 Bad Request"),
     ],

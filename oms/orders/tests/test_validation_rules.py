@@ -493,31 +493,48 @@ OTHER_CHANNEL_REFERENCES = [
 ]
 
 
+MISSING_ID = 987654
+
+
+def _missing(value):
+    return [MISSING_ID] if isinstance(value, list) else MISSING_ID
+
+
 @pytest.mark.parametrize(("field", "value"), OTHER_CHANNEL_REFERENCES)
-def test_another_channels_row_is_not_in_channel(api, field, value):
-    # Given a reference to a row of channel 2 in an order of channel 1
-    body = set_field(minimal_body(), field, value)
+def test_another_channels_row_is_answered_as_a_missing_one(api, field, value):
+    # Given a reference to a row of channel 2 in an order of channel 1, and one to no row at all
+    other = set_field(minimal_body(), field, value)
+    missing = set_field(minimal_body(), field, _missing(value))
     path = f"{field}.0" if isinstance(value, list) else field
-    # When posted
-    # Then it is refused as not_in_channel
-    error = refused(api, body, (path, "not_in_channel"))
-    assert error["detail"].endswith("is not in channel 1.")
+    # When each is posted
+    # Then both are refused as not_found, with the same message but for the id, naming no other
+    # channel
+    error = refused(api, other, (path, "not_found"))
+    assert error["detail"].endswith("does not exist in channel 1.") and "channel 2" not in error["detail"]
+    assert refused(api, missing, (path, "not_found")) == json.loads(
+        json.dumps(error).replace(f" {value[0] if isinstance(value, list) else value} ", f" {MISSING_ID} ")
+    )
 
 
-def test_another_channels_addresses_and_parent_item_are_not_in_channel(api):
+def test_another_channels_addresses_and_parent_item_are_answered_as_missing_ones(api):
     # Given channel 2's address and an item of an order of channel 2
     other_item = make_order("OTHER", channel_id=2).orderitem_set.get()
     body = minimal_body(shipping_address=2, billing_address=2)
     body["order_item"][0]["parent"] = other_item.pk
     # When posted to channel 1
-    # Then each is not_in_channel
-    refused(
+    # Then each is not_found, as an id of no row is
+    error = refused(
         api,
         body,
-        ("order.shipping_address", "not_in_channel"),
-        ("order.billing_address", "not_in_channel"),
-        ("order_item.0.parent", "not_in_channel"),
+        ("order.shipping_address", "not_found"),
+        ("order.billing_address", "not_found"),
+        ("order_item.0.parent", "not_found"),
     )
+    assert [e["message"] for e in error["errors"]] == [
+        "Address 2 does not exist in channel 1.",
+        "Address 2 does not exist in channel 1.",
+        f"Order item {other_item.pk} does not exist in channel 1.",
+    ]
 
 
 @pytest.mark.parametrize(
