@@ -5,7 +5,7 @@ renders itself), its rows, its filters and sorts, and its write services. `Resou
 writes the routes every such resource shares, the same way each time:
 
 - the path object first (`Scope`: the channel through `get_channel_for`, so 404 for a missing
-  channel and 403 for one the key is not granted), then any write guard;
+  channel and for one the key is not granted alike), then any write guard;
 - the list: the scope's rows, narrowed by the filters, one page (`core.listing.list_page`);
 - one row: the resource's `get` service, which answers 404 for another scope's row as if it did
   not exist; create (201), update (PATCH and PUT, both partial) and delete (204) through the
@@ -45,7 +45,8 @@ _FIELD = {"list": "rows"}
 @dataclass(frozen=True, slots=True)
 class Scope:
     """The path object a resource's rows belong to: its URL prefix and parameter, the keyword
-    services receive it by, and how a key gets it (raising 404 or 403)."""
+    services receive it by, and how a key gets it (raising 404, or 403 for a
+    write the key may not make)."""
 
     prefix: str
     param: str

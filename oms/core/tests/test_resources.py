@@ -92,7 +92,12 @@ def test_a_declared_resource_checks_the_channel_and_every_parameter(channel_1_ke
     # When it asks for channel 2's list, and for its own with a bad filter and a bad limit
     refused = client.get("/channel/2/payment_options/", auth=channel_1_key)
     bad = client.get("/channel/1/payment_options/?is_active=maybe&limit=0", auth=channel_1_key)
-    # Then the other channel is refused, and both bad parameters are named at once
-    assert refused.status_code == 403
+    # Then the other channel is answered as one that does not exist, and both bad parameters
+    # are named at once
+    missing = client.get("/channel/999999/payment_options/", auth=channel_1_key)
+    assert refused.status_code == 404 and refused.json()["errors"] == [
+        {**problem, "message": problem["message"].replace("999999", "2")}
+        for problem in missing.json()["errors"]
+    ]
     assert bad.status_code == 400
     assert {problem["path"] for problem in bad.json()["errors"]} == {"is_active", "limit"}
