@@ -14,11 +14,12 @@ def _application():
     from django.utils.module_loading import import_string
 
     from oms.access.services import authenticate_key
-    from oms.core.bodies import RequestBodies
+    from oms.core.bodies import RequestBodies, bound_chunk_sizes
 
     app = django_application
     for lane in reversed(settings.OMS_WSGI_LANES):  # needs the apps loaded, as above
         app = import_string(lane)(app)
+    bound_chunk_sizes()  # gunicorn's parser: a chunk larger than any body is refused at once
     return RequestBodies(app, authenticate=authenticate_key)
 
 

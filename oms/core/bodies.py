@@ -14,7 +14,9 @@ a 34 MiB chunked body to /healthz was read whole, unauthenticated. So, for a req
 - an API body with a Content-Encoding or a charset other than UTF-8 is 415 (unread): a gzipped
   body read as "invalid JSON" and a Latin-1 one as UTF-8;
 - a malformed chunked framing (gunicorn raises its ParseException: a chunk size that is not hex,
-  a missing CRLF, a size line past 8 KiB) is 400 at once.
+  a missing CRLF, a size line past 8 KiB) is 400 at once, and so is a chunk size larger than any
+  body a path takes (`bound_chunk_sizes`): gunicorn takes any hex number, so a 2^80-byte chunk
+  would otherwise be waited for until the read timeout.
 Then the application gets the body with its length, as if it had been sent with Content-Length.
 Every refusal carries the API's one error body.
 """
@@ -29,7 +31,9 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.db import close_old_connections
 from django.http import HttpResponse
-from gunicorn.http.errors import ParseException
+from gunicorn.http import message as gunicorn_message
+from gunicorn.http.body import ChunkedReader
+from gunicorn.http.errors import InvalidChunkSize, ParseException
 
 from oms.core.errors import DomainError, ErrorCode, Problem
 from oms.core.http import API_PREFIX, AUTH_CHALLENGE, error_response, internal_error_response
@@ -52,6 +56,29 @@ def body_limit(path: str) -> int:
     if _BULK_PATH.fullmatch(path):
         return settings.OMS_MAX_BULK_BODY_BYTES
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def largest_body_limit() -> int:
+    return max(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0, settings.OMS_MAX_BULK_BODY_BYTES)
+
+
+class _BoundedChunkedReader(ChunkedReader):
+    """gunicorn's chunked reader, refusing a chunk larger than any body we take as soon as its
+    size line is read (the body layer answers its InvalidChunkSize 400)."""
+
+    def parse_chunk_size(self, unreader, data=None):
+        size, rest = super().parse_chunk_size(unreader, data)
+        if size > largest_body_limit():
+            raise InvalidChunkSize(b"larger than any body this server takes")
+        return size, rest
+
+
+def bound_chunk_sizes() -> None:
+    """Make gunicorn's request parser read chunked bodies with `_BoundedChunkedReader`.
+
+    gunicorn offers no setting for it: its Message builds `ChunkedReader` by the name its module
+    imported, so that name is replaced (a test checks gunicorn still builds readers that way)."""
+    gunicorn_message.ChunkedReader = _BoundedChunkedReader
 
 
 class _Refused(Exception):

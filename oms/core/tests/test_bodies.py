@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import re
@@ -80,3 +81,49 @@ def test_a_key_lookup_that_fails_is_a_500_logged_once_with_no_body_read(caplog):
     assert started[0][0] == "500 Internal Server Error"
     assert json.loads(content)["errors"][0]["code"] == "internal_error"
     assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [OperationalError]
+
+
+def test_gunicorn_builds_its_chunked_reader_by_the_name_bound_chunk_sizes_replaces():
+    # Given gunicorn's request message, which reads a chunked body with `ChunkedReader`
+    from gunicorn.http import message
+
+    from oms.core.bodies import _BoundedChunkedReader, bound_chunk_sizes
+
+    # When the bound is installed (oms.wsgi does it in every worker)
+    bound_chunk_sizes()
+    # Then the name gunicorn builds readers by is ours: should an upgrade build them another way,
+    # this fails instead of a 2^80-byte chunk size silently waiting for the read timeout again
+    assert message.ChunkedReader is _BoundedChunkedReader
+    assert "ChunkedReader(self, self.unreader)" in inspect.getsource(message.Message.set_body_reader)
+
+
+def test_a_chunk_size_past_the_largest_body_is_refused_on_its_size_line(settings):
+    # Given a chunked body whose first chunk claims one byte more than any path takes
+    from gunicorn.http.errors import InvalidChunkSize
+
+    from oms.core.bodies import _BoundedChunkedReader, largest_body_limit
+
+    settings.OMS_MAX_BULK_BODY_BYTES = 4096
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    reader = _BoundedChunkedReader(None, _Unreader(b""))
+    wire = f"{largest_body_limit() + 1:x}\r\nabc".encode()
+    # When its size line is parsed; Then it is refused before any of its data is waited for
+    with pytest.raises(InvalidChunkSize):
+        reader.parse_chunk_size(_Unreader(wire))
+    # and a chunk of exactly the limit is taken
+    size, _ = reader.parse_chunk_size(_Unreader(f"{largest_body_limit():x}\r\nabc".encode()))
+    assert size == 4096
+
+
+class _Unreader:
+    """gunicorn's unreader over fixed bytes."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def read(self) -> bytes:
+        data, self.data = self.data, b""
+        return data
+
+    def unread(self, data: bytes) -> None:
+        self.data = data + self.data
