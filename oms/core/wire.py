@@ -143,6 +143,11 @@ def _refuse_inexact(value: Any) -> None:
 
 def parse_integer(value: Any) -> int:
     """A JSON integer, or a string of ASCII digits with an optional sign; NotANumber otherwise."""
+    kind = type(value)  # the create path reads a dozen ids per order: the usual forms first
+    if kind is int:
+        return value
+    if kind is str and len(value) <= _LONGEST_INTEGER and _INTEGER_TEXT.fullmatch(value):
+        return int(value)
     _refuse_inexact(value)
     if isinstance(value, bool):
         raise NotANumber("invalid_type", "Expected an integer, got a boolean.")
@@ -164,6 +169,9 @@ def parse_integer(value: Any) -> int:
 def parse_decimal(value: Any) -> Decimal:
     """A JSON number (read exactly as written), or a string of ASCII digits with an optional sign
     and at most one decimal point; NotANumber otherwise."""
+    if type(value) is str and _DECIMAL_TEXT.fullmatch(value):  # money as clients send it, first
+        number = Decimal(value)
+        return abs(number) if number.is_zero() else number  # "-0" is 0
     _refuse_inexact(value)
     if isinstance(value, bool):
         raise NotANumber("invalid_type", "Expected a number, got a boolean.")

@@ -39,6 +39,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
 
 from oms.access.services import authenticate_key, get_channel_for
+from oms.core.bodies import PRINCIPAL
 from oms.core.errors import DomainError
 from oms.core.http import JSON, internal_error_response, parse_json
 from oms.orders.api.create import created_answer
@@ -127,7 +128,7 @@ class CreateOrderLane:
         # gets its own pair from Django's handler.
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
-            principal = authenticate_key(environ.get("HTTP_AUTHORIZATION") or "")
+            principal = environ.get(PRINCIPAL) or authenticate_key(environ.get("HTTP_AUTHORIZATION") or "")
             channel = get_channel_for(principal=principal, channel_id=channel_id)
             return created_answer(create_order(channel=channel, payload=parse_json(body)), channel)
         except DomainError:

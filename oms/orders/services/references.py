@@ -101,6 +101,7 @@ _KIND_LIST = [
     _Kind("parents", "Order item", OrderItem, channel="channel", join="order"),
 ]
 _KINDS = {kind.attr: kind for kind in _KIND_LIST}
+_CHANNEL_KINDS = [kind.attr for kind in _KIND_LIST if kind.channel is not None]
 # Wire field -> kind of row it points at.
 ORDER_REFERENCES = {
     "customer": "customers",
@@ -200,13 +201,14 @@ _SELECT_TEMPLATES = [_template(index, kind) for index, kind in enumerate(_KIND_L
 
 def _visible(loaded: dict[str, dict[int, Ref]], channel: Channel) -> dict[str, dict[int, Ref]]:
     # Another channel's row is dropped as if it did not exist: it is answered not_found like a
-    # missing one, and no later rule (a slug, an address's customer) can quote it.
-    return {
-        attr: rows
-        if _KINDS[attr].channel is None
-        else {pk: row for pk, row in rows.items() if row.channel_id == channel.pk}
-        for attr, rows in loaded.items()
-    }
+    # missing one, and no later rule (a slug, an address's customer) can quote it. Only the
+    # kinds with foreign rows are copied (a valid order has none: this is on the create path).
+    channel_pk = channel.pk
+    for attr in _CHANNEL_KINDS:
+        rows = loaded[attr]
+        if rows and any(row.channel_id != channel_pk for row in rows.values()):
+            loaded[attr] = {pk: row for pk, row in rows.items() if row.channel_id == channel_pk}
+    return loaded
 
 
 def _problems(
