@@ -10,6 +10,7 @@ import schemathesis
 
 from conftest import SEED_REQUEST_TEXT
 from oms.channels.models import Channel
+from oms.core.answers import Answer
 from oms.core.errors import ErrorCode
 from oms.core.wire import ErrorOut
 from oms.orders.presenters import order_to_wire
@@ -214,3 +215,28 @@ def test_every_2xx_answer_is_a_schema_with_fields(document):
             pending += [{"$ref": nested} for nested in _refs(schema)]
     # Then none is an object without fields
     assert untyped == []
+
+
+def _answers(cls=None):
+    for sub in (cls or Answer).__subclasses__():
+        yield sub
+        yield from _answers(sub)
+
+
+def test_every_documented_answer_names_the_keys_its_renderer_writes(document):
+    # Given every answer schema the document defines (an Answer renders its own wire dict)
+    components = document["components"]["schemas"]
+    documented = [schema for schema in _answers() if schema.__name__ in components]
+    assert documented, "no Answer schema found in the document"
+    # When its documented properties are set beside the keys its renderer writes
+    wrong = {}
+    for schema in documented:
+        wire = {
+            field.serialization_alias or field.alias or name for name, field in schema.model_fields.items()
+        }
+        properties = set(components[schema.__name__].get("properties", {}))
+        if properties != wire:
+            wrong[schema.__name__] = sorted(properties ^ wire)
+    # Then they are the same names (an alias documented by its Python name, `from_` for the wire's
+    # `from`, made a generated client read a key that never comes)
+    assert wrong == {}

@@ -58,6 +58,7 @@ def get_order(request: HttpRequest, channel_id: int, pk: int) -> HttpResponse:
     ORDERS + "{pk}/history/",
     summary="Every status change and cancellation of an order, oldest first",
     response={200: page_of(OrderHistoryOut)},
+    by_alias=True,  # the document names `from_` by its wire name, `from`, as the renderer writes it
     openapi_extra=list_openapi([], selectors.HISTORY_SORTS),
 )
 def get_order_history(request: HttpRequest, channel_id: int, pk: int) -> HttpResponse:
