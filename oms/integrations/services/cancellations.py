@@ -8,14 +8,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from oms.channels.models import Channel
-from oms.core.errors import ErrorCode, NotFound, Problem, ValidationFailed
+from oms.core.errors import ErrorCode, Problem, ValidationFailed
+from oms.core.lookup import get_row
 from oms.integrations.models import CancellationRequest
 from oms.integrations.schemas import (
     CANCELLATION_REQUEST_READ_ONLY,
     CancellationRequestIn,
     CancellationRequestUpdateIn,
 )
-from oms.integrations.services.common import bounded, parse
+from oms.integrations.services.common import parse
 from oms.orders.models import CancellationReason, Order, OrderItem
 from oms.orders.transitions import TERMINAL
 
@@ -38,16 +39,12 @@ def list_cancellation_requests(*, channel: Channel) -> QuerySet[CancellationRequ
 
 def get_cancellation_request(*, channel: Channel, pk: int) -> CancellationRequest:
     """The channel's request `pk`; NotFound for another channel's."""
-    request = list_cancellation_requests(channel=channel).filter(pk=bounded(pk)).first()
-    if request is None:
-        raise NotFound(
-            Problem(
-                "pk",
-                ErrorCode.NOT_FOUND,
-                f"Cancellation request {pk} does not exist in channel {channel.pk}.",
-            )
-        )
-    return request
+    return get_row(
+        list_cancellation_requests(channel=channel),
+        pk,
+        label="Cancellation request",
+        where=f" in channel {channel.pk}",
+    )
 
 
 @transaction.atomic
