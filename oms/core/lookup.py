@@ -3,6 +3,7 @@ queryset (another channel's, another list's) is answered as if it did not exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -23,3 +24,13 @@ def get_row(queryset: QuerySet, pk: int, *, label: str, where: str = "") -> Any:
     if row is None:
         raise NotFound(Problem("pk", ErrorCode.NOT_FOUND, f"{label} {pk} does not exist{where}."))
     return row
+
+
+def channel_row_getter(rows: Callable[..., QuerySet], label: str) -> Callable[..., Any]:
+    """The `get_<noun>(*, channel, pk)` service of a channel's rows as `rows(channel=)` lists
+    them: row `pk`, NotFound "<label> <pk> does not exist in channel <id>." for another channel's."""
+
+    def get(*, channel: Any, pk: int) -> Any:
+        return get_row(rows(channel=channel), pk, label=label, where=f" in channel {channel.pk}")
+
+    return get

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from oms.channels.models import Channel
 from oms.core.deletion import delete_unreferenced
 from oms.core.errors import ErrorCode, Problem, ValidationFailed
-from oms.core.lookup import get_row
+from oms.core.lookup import channel_row_getter
 from oms.core.payload import parse_payload
 from oms.customers.models import Customer
 from oms.customers.schemas import CUSTOMER_READ_ONLY, CustomerIn
@@ -32,11 +32,7 @@ def list_customers(*, channel: Channel) -> QuerySet[Customer]:
     return Customer.objects.filter(channel=channel)
 
 
-def get_customer(*, channel: Channel, pk: int) -> Customer:
-    """The channel's customer `pk`; NotFound for another channel's, as if it did not exist."""
-    return get_row(
-        Customer.objects.filter(channel=channel), pk, label="Customer", where=f" in channel {channel.pk}"
-    )
+get_customer = channel_row_getter(list_customers, "Customer")
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from oms.channels.models import Channel
 from oms.core.errors import ErrorCode, Problem, ValidationFailed
-from oms.core.lookup import get_row
+from oms.core.lookup import channel_row_getter
 from oms.integrations.kinds import content_types, kind_by_content_type_id, missing_objects
 from oms.integrations.models import BatchRequest, IntegrationAction
 from oms.integrations.schemas import INTEGRATION_ACTION_READ_ONLY, IntegrationActionIn
@@ -36,14 +36,7 @@ def list_integration_actions(*, channel: Channel) -> QuerySet[IntegrationAction]
     return IntegrationAction.objects.filter(channel=channel).select_related("batch_request")
 
 
-def get_integration_action(*, channel: Channel, pk: int) -> IntegrationAction:
-    """The channel's integration action `pk`; NotFound for another channel's."""
-    return get_row(
-        list_integration_actions(channel=channel),
-        pk,
-        label="Integration action",
-        where=f" in channel {channel.pk}",
-    )
+get_integration_action = channel_row_getter(list_integration_actions, "Integration action")
 
 
 @transaction.atomic

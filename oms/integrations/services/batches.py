@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 
 from oms.channels.models import Channel
 from oms.core.errors import DomainError, ErrorCode, Problem, ValidationFailed
-from oms.core.lookup import get_row
+from oms.core.lookup import channel_row_getter, get_row
 from oms.integrations.kinds import kind_by_content_type_id, missing_objects
 from oms.integrations.models import BatchRequest, IntegrationAction
 from oms.integrations.schemas import BATCH_REQUEST_READ_ONLY, BatchRequestIn
@@ -32,11 +32,7 @@ def list_batch_requests(*, channel: Channel) -> QuerySet[BatchRequest]:
     )
 
 
-def get_batch_request(*, channel: Channel, pk: int) -> BatchRequest:
-    """The channel's batch request `pk`; NotFound for another channel's."""
-    return get_row(
-        list_batch_requests(channel=channel), pk, label="Batch request", where=f" in channel {channel.pk}"
-    )
+get_batch_request = channel_row_getter(list_batch_requests, "Batch request")
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from oms.channels.models import Channel
 from oms.core.errors import ErrorCode, Problem, ValidationFailed
-from oms.core.lookup import get_row
+from oms.core.lookup import channel_row_getter
 from oms.integrations.models import CancellationRequest
 from oms.integrations.schemas import (
     CANCELLATION_REQUEST_READ_ONLY,
@@ -37,14 +37,7 @@ def list_cancellation_requests(*, channel: Channel) -> QuerySet[CancellationRequ
     return CancellationRequest.objects.filter(channel=channel).select_related("order_item")
 
 
-def get_cancellation_request(*, channel: Channel, pk: int) -> CancellationRequest:
-    """The channel's request `pk`; NotFound for another channel's."""
-    return get_row(
-        list_cancellation_requests(channel=channel),
-        pk,
-        label="Cancellation request",
-        where=f" in channel {channel.pk}",
-    )
+get_cancellation_request = channel_row_getter(list_cancellation_requests, "Cancellation request")
 
 
 @transaction.atomic

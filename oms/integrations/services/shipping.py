@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from oms.channels.models import CargoCompany, Channel
 from oms.core.errors import ErrorCode, Problem, ValidationFailed
-from oms.core.lookup import get_row
+from oms.core.lookup import channel_row_getter
 from oms.integrations.models import OrderShippingInfo
 from oms.integrations.schemas import SHIPPING_INFO_READ_ONLY, OrderShippingInfoIn
 from oms.integrations.services.common import parse
@@ -21,13 +21,7 @@ def list_shipping_infos(*, channel: Channel) -> QuerySet[OrderShippingInfo]:
     return OrderShippingInfo.objects.filter(order__channel=channel).select_related("order")
 
 
-def get_shipping_info(*, channel: Channel, pk: int) -> OrderShippingInfo:
-    return get_row(
-        list_shipping_infos(channel=channel),
-        pk,
-        label="Order shipping info",
-        where=f" in channel {channel.pk}",
-    )
+get_shipping_info = channel_row_getter(list_shipping_infos, "Order shipping info")
 
 
 @transaction.atomic
