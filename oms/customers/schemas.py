@@ -14,7 +14,7 @@ from django.core.validators import validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from oms.core.answers import PK, Answer, DateTimeOut, From, example
+from oms.core.answers import ChannelRowOut, DateTimeOut, From, RowOut, example
 from oms.core.wire import Id, JsonObject, choice, nullable_text, text
 from oms.customers.models import Address
 
@@ -127,10 +127,7 @@ ADDRESS_READ_ONLY = frozenset({"pk", "id", "hash_data", "created_date", "modifie
 _NULL_WHEN_BLANK = From(blank_as_null=True)
 
 
-class CustomerOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
-    channel: Annotated[int, From("channel_id")]
+class CustomerOut(ChannelRowOut):
     email: Annotated[str | None, _NULL_WHEN_BLANK] = Field(description="null when the customer has none")
     phone_number: Annotated[str | None, _NULL_WHEN_BLANK] = Field(
         description="null when the customer has none"
@@ -158,9 +155,7 @@ class CustomerOut(Answer):
     )
 
 
-class AddressOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
+class AddressOut(RowOut):
     customer: Annotated[int, From("customer_id")]
     address_type: str
     title: str
