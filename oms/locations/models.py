@@ -2,19 +2,17 @@
 
 from django.db import models
 
+from oms.core.models import Named
 
-class Place(models.Model):
+
+class Place(Named):
     """What every location table has: a name, shown as the row, and whether it is offered."""
 
     name = models.CharField(max_length=128)
     is_active = models.BooleanField(default=True)
 
-    class Meta:
+    class Meta(Named.Meta):
         abstract = True
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Country(Place):
