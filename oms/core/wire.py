@@ -57,6 +57,17 @@ def refusal(code: str, template: str, **context: Any) -> PydanticCustomError:
     )
 
 
+def not_a_choice(value: Any, what: str, choices: Iterable[str]) -> PydanticCustomError:
+    """The invalid_choice refusal: `"<value>" is not <what>; expected one of: <choices>.`"""
+    return refusal(
+        "invalid_choice",
+        '"{value}" is not {what}; expected one of: {choices}.',
+        value=shown(value),
+        what=what,
+        choices=", ".join(choices),
+    )
+
+
 def choice(values: Iterable[str], what: str = "choice", *, blank_is_none: bool = False) -> Any:
     """A string among `values`, or null; `blank_is_none` reads "" as null."""
     accepted = list(values)
@@ -68,13 +79,7 @@ def choice(values: Iterable[str], what: str = "choice", *, blank_is_none: bool =
             return value
         if not isinstance(value, str):
             raise PydanticCustomError("invalid_type", "Expected a string.")
-        raise refusal(
-            "invalid_choice",
-            '"{value}" is not a valid {what}; expected one of: {choices}.',
-            value=shown(value),
-            what=what,
-            choices=", ".join(accepted),
-        )
+        raise not_a_choice(value, f"a valid {what}", accepted)
 
     return Annotated[
         str | None,

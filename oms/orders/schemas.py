@@ -39,6 +39,7 @@ from oms.core.wire import (
     WireDateTime,
     choice,
     integer,
+    not_a_choice,
     refusal,
     shown,
     text,
@@ -62,12 +63,7 @@ def _order_status(value: Any) -> Any:
         raise PydanticCustomError("invalid_type", "Expected a status name or code as a string.")
     status = ORDER_STATUS_INPUTS.get(value.strip().lower())
     if status is None:
-        raise refusal(
-            "invalid_choice",
-            '"{value}" is not a valid order status; expected one of: {choices}.',
-            value=shown(value),
-            choices=", ".join(STATUS_VALUES),
-        )
+        raise not_a_choice(value, "a valid order status", STATUS_VALUES)
     return status
 
 
