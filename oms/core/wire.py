@@ -13,7 +13,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -226,16 +226,22 @@ def _aware_in_range(value: datetime) -> datetime:
     return value
 
 
-_url_validator = URLValidator(schemes=["http", "https"])
+def checked_by(validate: Callable[[str], None], message: str) -> Callable[[str], str]:
+    """An after-validator running one of Django's validators on a non-empty string; a value it
+    refuses is invalid_format with `message`."""
+
+    def check(value: str) -> str:
+        if value:
+            try:
+                validate(value)
+            except DjangoValidationError:
+                raise PydanticCustomError("invalid_format", message) from None
+        return value
+
+    return check
 
 
-def _http_url(value: str) -> str:
-    if value:
-        try:
-            _url_validator(value)
-        except DjangoValidationError:
-            raise PydanticCustomError("invalid_format", "Expected an http or https URL.") from None
-    return value
+_http_url = checked_by(URLValidator(schemes=["http", "https"]), "Expected an http or https URL.")
 
 
 def _ip_address(value: str) -> str:

@@ -9,23 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from pydantic_core import PydanticCustomError
 
 from oms.core.answers import ChannelRowOut, DateTimeOut, From, RowOut, example
-from oms.core.wire import Id, JsonObject, choice, nullable_text, text
+from oms.core.wire import Id, JsonObject, checked_by, choice, nullable_text, text
 from oms.customers.models import Address
 
-
-def _email(value: str) -> str:
-    if value:
-        try:
-            validate_email(value)
-        except DjangoValidationError:
-            raise PydanticCustomError("invalid_format", "Enter a valid email address.") from None
-    return value
+_email = checked_by(validate_email, "Enter a valid email address.")
 
 
 Email = Annotated[nullable_text(254, key=True), Field(examples=["ada@example.com"]), AfterValidator(_email)]
