@@ -3,7 +3,7 @@
 from django.db import models
 
 from oms.channels.models import Channel
-from oms.core.models import Timestamped, money_field, rate_field
+from oms.core.models import Named, Timestamped, money_field, rate_field
 
 
 class Product(Timestamped):
@@ -21,32 +21,20 @@ class Product(Timestamped):
         return f"{self.name} ({self.sku})"
 
 
-class Datasource(Timestamped):
+class Datasource(Named, Timestamped):
     """Who supplies an item: the shop itself or a marketplace seller (shared by all channels)."""
 
     name = models.CharField(max_length=128)
     code = models.SlugField(max_length=64, unique=True)
     is_active = models.BooleanField(default=True)
 
-    class Meta:
-        ordering = ["id"]
 
-    def __str__(self) -> str:
-        return self.name
-
-
-class PriceList(Timestamped):
+class PriceList(Named, Timestamped):
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="price_lists")
     name = models.CharField(max_length=128)
     code = models.CharField(max_length=64, blank=True)
     currency = models.CharField(max_length=3, default="try")
     is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ProductPrice(Timestamped):
@@ -66,17 +54,11 @@ class ProductPrice(Timestamped):
         ]
 
 
-class StockList(Timestamped):
+class StockList(Named, Timestamped):
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="stock_lists")
     name = models.CharField(max_length=128)
     code = models.CharField(max_length=64, blank=True)
     is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ProductStock(Timestamped):

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from oms.core.answers import PK, Answer, DateTimeOut, From, MoneyOut, example
+from oms.core.answers import ChannelRowOut, DateTimeOut, From, MoneyOut, RowOut, example
 from oms.core.wire import Id, JsonObject, Money, Rate, integer, text
 
 MAX_BULK_ROWS = 1000
@@ -118,9 +118,7 @@ class StockBulkIn(BulkIn):
 READ_ONLY = frozenset({"pk", "id", "created_date", "modified_date", "price_list", "stock_list"})
 
 
-class ProductOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
+class ProductOut(RowOut):
     sku: str
     name: str
     base_code: str
@@ -141,11 +139,9 @@ class ProductOut(Answer):
     )
 
 
-class PriceOut(Answer):
+class PriceOut(RowOut):
     """`price.product` is read (for its sku): select it with the price."""
 
-    pk: int
-    id: Annotated[int, PK]
     price_list: Annotated[int, From("price_list_id")]
     product: Annotated[int, From("product_id")]
     sku: Annotated[str, From("product.sku")]
@@ -160,11 +156,9 @@ class PriceOut(Answer):
     )
 
 
-class StockOut(Answer):
+class StockOut(RowOut):
     """`stock.product` is read (for its sku): select it with the stock."""
 
-    pk: int
-    id: Annotated[int, PK]
     stock_list: Annotated[int, From("stock_list_id")]
     product: Annotated[int, From("product_id")]
     sku: Annotated[str, From("product.sku")]
@@ -175,12 +169,9 @@ class StockOut(Answer):
     model_config = example(12, stock_list=1, product=4, sku="TSHIRT-RED-M", quantity=12)
 
 
-class StockListOut(Answer):
+class StockListOut(ChannelRowOut):
     """A stock list of the channel."""
 
-    pk: int
-    id: Annotated[int, PK]
-    channel: Annotated[int, From("channel_id")]
     name: str
     code: str
     is_active: bool

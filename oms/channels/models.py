@@ -3,7 +3,7 @@ external statuses, checkout providers, shipping option groups, reconciliations, 
 
 from django.db import models
 
-from oms.core.models import Timestamped, money_field
+from oms.core.models import Named, Timestamped, money_field
 
 
 class Channel(Timestamped):
@@ -90,31 +90,21 @@ class CargoCompany(Timestamped):
         return f"{self.name} ({self.code})"
 
 
-class CheckoutProvider(Timestamped):
+class CheckoutProvider(Named, Timestamped):
     """A checkout/payment provider (shared by all channels)."""
 
     name = models.CharField(max_length=128)
     slug = models.SlugField(max_length=64, unique=True)
     is_active = models.BooleanField(default=True)
 
-    class Meta:
-        ordering = ["id"]
 
-    def __str__(self) -> str:
-        return self.name
-
-
-class ChannelScopedNamed(Timestamped):
+class ChannelScopedNamed(Named, Timestamped):
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=128)
     code = models.CharField(max_length=64, blank=True, db_index=True)
 
-    class Meta:
+    class Meta(Named.Meta):
         abstract = True
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class OrderExternalStatus(ChannelScopedNamed):

@@ -6,12 +6,10 @@ from typing import Annotated
 
 from pydantic import Field
 
-from oms.core.answers import PK, Answer, DateTimeOut, From, example
+from oms.core.answers import DateTimeOut, From, RowOut, example
 
 
-class CargoOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
+class CargoOut(RowOut):
     name: str
     erp_code: str = Field(description="What a channel's order names as its cargo company (e.g. aras).")
     shipping_company: Annotated[str, From("code")] = Field(

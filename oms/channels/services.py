@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from oms.channels.models import CargoCompany
-from oms.core.errors import ErrorCode, NotFound, Problem
+from oms.core.lookup import get_row
 
 
 def list_cargo_companies() -> QuerySet[CargoCompany]:
@@ -13,7 +13,4 @@ def list_cargo_companies() -> QuerySet[CargoCompany]:
 
 
 def get_cargo_company(*, pk: int) -> CargoCompany:
-    cargo = CargoCompany.objects.filter(pk=pk).first()
-    if cargo is None:
-        raise NotFound(Problem("pk", ErrorCode.NOT_FOUND, f"Cargo company {pk} does not exist."))
-    return cargo
+    return get_row(CargoCompany.objects.all(), pk, label="Cargo company")

@@ -77,6 +77,19 @@ class Answer(BaseModel):
         return lambda obj: renderer(obj, context)
 
 
+class RowOut(Answer):
+    """A stored row's answer: its id, which Omnitron gives as both `pk` and `id`, comes first."""
+
+    pk: int
+    id: Annotated[int, PK]
+
+
+class ChannelRowOut(RowOut):
+    """The answer for a row of one channel: the channel's id follows the row's."""
+
+    channel: Annotated[int, From("channel_id")]
+
+
 def _build(schema: type[Answer]) -> Renderer:
     """The schema's renderer, as generated source: `def render(obj, ctx): return {...}`."""
     helpers: dict[str, Any] = {"CENT": CENT}

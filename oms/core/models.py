@@ -25,6 +25,20 @@ def _decimal_default(kwargs: dict) -> dict:
     return kwargs
 
 
+class Named(models.Model):
+    """A reference row that operators know by its name: shown as its name, listed in id order.
+    Put it first among a model's bases, so that its Meta is the one the model inherits."""
+
+    name: str  # each model declares the field, with its own place among the columns
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Timestamped(models.Model):
     created_date = models.DateTimeField(auto_now_add=True, db_index=True)
     modified_date = models.DateTimeField(auto_now=True, db_index=True)

@@ -13,7 +13,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -57,6 +57,17 @@ def refusal(code: str, template: str, **context: Any) -> PydanticCustomError:
     )
 
 
+def not_a_choice(value: Any, what: str, choices: Iterable[str]) -> PydanticCustomError:
+    """The invalid_choice refusal: `"<value>" is not <what>; expected one of: <choices>.`"""
+    return refusal(
+        "invalid_choice",
+        '"{value}" is not {what}; expected one of: {choices}.',
+        value=shown(value),
+        what=what,
+        choices=", ".join(choices),
+    )
+
+
 def choice(values: Iterable[str], what: str = "choice", *, blank_is_none: bool = False) -> Any:
     """A string among `values`, or null; `blank_is_none` reads "" as null."""
     accepted = list(values)
@@ -68,13 +79,7 @@ def choice(values: Iterable[str], what: str = "choice", *, blank_is_none: bool =
             return value
         if not isinstance(value, str):
             raise PydanticCustomError("invalid_type", "Expected a string.")
-        raise refusal(
-            "invalid_choice",
-            '"{value}" is not a valid {what}; expected one of: {choices}.',
-            value=shown(value),
-            what=what,
-            choices=", ".join(accepted),
-        )
+        raise not_a_choice(value, f"a valid {what}", accepted)
 
     return Annotated[
         str | None,
@@ -229,16 +234,22 @@ def _aware_in_range(value: datetime) -> datetime:
     return value
 
 
-_url_validator = URLValidator(schemes=["http", "https"])
+def checked_by(validate: Callable[[str], None], message: str) -> Callable[[str], str]:
+    """An after-validator running one of Django's validators on a non-empty string; a value it
+    refuses is invalid_format with `message`."""
+
+    def check(value: str) -> str:
+        if value:
+            try:
+                validate(value)
+            except DjangoValidationError:
+                raise PydanticCustomError("invalid_format", message) from None
+        return value
+
+    return check
 
 
-def _http_url(value: str) -> str:
-    if value:
-        try:
-            _url_validator(value)
-        except DjangoValidationError:
-            raise PydanticCustomError("invalid_format", "Expected an http or https URL.") from None
-    return value
+_http_url = checked_by(URLValidator(schemes=["http", "https"]), "Expected an http or https URL.")
 
 
 def _ip_address(value: str) -> str:

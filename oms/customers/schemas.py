@@ -9,23 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from pydantic_core import PydanticCustomError
 
-from oms.core.answers import PK, Answer, DateTimeOut, From, example
-from oms.core.wire import Id, JsonObject, choice, nullable_text, text
+from oms.core.answers import ChannelRowOut, DateTimeOut, From, RowOut, example
+from oms.core.wire import Id, JsonObject, checked_by, choice, nullable_text, text
 from oms.customers.models import Address
 
-
-def _email(value: str) -> str:
-    if value:
-        try:
-            validate_email(value)
-        except DjangoValidationError:
-            raise PydanticCustomError("invalid_format", "Enter a valid email address.") from None
-    return value
+_email = checked_by(validate_email, "Enter a valid email address.")
 
 
 Email = Annotated[nullable_text(254, key=True), Field(examples=["ada@example.com"]), AfterValidator(_email)]
@@ -127,10 +118,7 @@ ADDRESS_READ_ONLY = frozenset({"pk", "id", "hash_data", "created_date", "modifie
 _NULL_WHEN_BLANK = From(blank_as_null=True)
 
 
-class CustomerOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
-    channel: Annotated[int, From("channel_id")]
+class CustomerOut(ChannelRowOut):
     email: Annotated[str | None, _NULL_WHEN_BLANK] = Field(description="null when the customer has none")
     phone_number: Annotated[str | None, _NULL_WHEN_BLANK] = Field(
         description="null when the customer has none"
@@ -158,9 +146,7 @@ class CustomerOut(Answer):
     )
 
 
-class AddressOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
+class AddressOut(RowOut):
     customer: Annotated[int, From("customer_id")]
     address_type: str
     title: str

@@ -14,6 +14,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -119,31 +120,35 @@ def claim_key(*, api_key_id: int, channel_id: int, key: str, fingerprint: str) -
 
 def _take_over(existing: IdempotencyKey, *, fingerprint: str, token: uuid.UUID, now: datetime) -> bool:
     # Conditional on the old token: of several requests taking over the same row, one wins.
-    with transaction.atomic():
-        return bool(
-            IdempotencyKey.objects.filter(pk=existing.pk, claim_token=existing.claim_token).update(
-                fingerprint=fingerprint,
-                claim_token=token,
-                status_code=None,
-                response_body=b"",
-                response_headers={},
-                created_date=now,
-                completed_date=None,
-            )
-        )
+    return _update_claimed(
+        existing.pk,
+        existing.claim_token,
+        fingerprint=fingerprint,
+        claim_token=token,
+        status_code=None,
+        response_body=b"",
+        response_headers={},
+        created_date=now,
+        completed_date=None,
+    )
 
 
 def store_answer(claim: Claim, *, status: int, body: bytes, headers: dict[str, str]) -> bool:
     """Store the answer of the claimed request; False when the claim was taken over meanwhile."""
+    return _update_claimed(
+        claim.row_id,
+        claim.token,
+        status_code=status,
+        response_body=body,
+        response_headers=headers,
+        completed_date=timezone.now(),
+    )
+
+
+def _update_claimed(row_id: int, token: uuid.UUID, **values: Any) -> bool:
+    """Update the key row while it still holds `token`; False when another request holds it."""
     with transaction.atomic():
-        return bool(
-            IdempotencyKey.objects.filter(pk=claim.row_id, claim_token=claim.token).update(
-                status_code=status,
-                response_body=body,
-                response_headers=headers,
-                completed_date=timezone.now(),
-            )
-        )
+        return bool(IdempotencyKey.objects.filter(pk=row_id, claim_token=token).update(**values))
 
 
 def release_key(claim: Claim) -> None:

@@ -11,7 +11,7 @@ from django.db import models
 
 from oms.catalog.models import PriceList, StockList
 from oms.channels.models import CargoCompany, Channel
-from oms.core.models import Timestamped
+from oms.core.models import Named, Timestamped
 from oms.orders.models import CancellationReason, Order, OrderItem
 
 
@@ -33,7 +33,7 @@ class ChannelConf(Timestamped):
             raise ValidationError({"conf": "The configuration is a JSON object."})
 
 
-class Catalog(Timestamped):
+class Catalog(Named, Timestamped):
     """The price and stock lists an integration prices the channel's order items from
     (`catalogs/{id}/`); both belong to the catalog's channel."""
 
@@ -41,12 +41,6 @@ class Catalog(Timestamped):
     name = models.CharField(max_length=128)
     price_list = models.ForeignKey(PriceList, on_delete=models.PROTECT, related_name="+")
     stock_list = models.ForeignKey(StockList, on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.name
 
     def clean(self) -> None:
         errors = {}

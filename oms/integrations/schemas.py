@@ -23,9 +23,8 @@ from oms.core.wire import (
     WireDateTime,
     choice,
     integer,
+    not_a_choice,
     parse_integer,
-    refusal,
-    shown,
     text,
 )
 from oms.integrations.kinds import KIND_NAMES
@@ -56,12 +55,7 @@ def _content_type_ref(value: Any) -> Any:
         return value
     name = value.strip().lower()
     if name not in KIND_NAMES:
-        raise refusal(
-            "invalid_choice",
-            '"{value}" is not a model integrations use; expected one of: {choices}.',
-            value=shown(value),
-            choices=", ".join(KIND_NAMES),
-        )
+        raise not_a_choice(value, "a model integrations use", KIND_NAMES)
     return name
 
 

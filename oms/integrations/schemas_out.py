@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from django.contrib.contenttypes.models import ContentType
 from pydantic import Field
 
-from oms.core.answers import PK, Answer, DateTimeOut, From
+from oms.core.answers import PK, Answer, ChannelRowOut, DateTimeOut, From, RowOut
 from oms.core.wire import ErrorOut
 from oms.integrations.kinds import content_types, kind_by_content_type_id
 
@@ -49,10 +49,7 @@ class ContentTypeOut(Answer):
     ]
 
 
-class IntegrationActionOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
-    channel: Annotated[int, CHANNEL]
+class IntegrationActionOut(ChannelRowOut):
     content_type: Annotated[ContentTypeRefOut | None, From(resolve=_content_type_ref)]
     object_id: int
     remote_id: str | None
@@ -90,13 +87,10 @@ def _batch_kind(batch: Any, ctx: Any) -> str | None:
     )
 
 
-class BatchRequestOut(Answer):
+class BatchRequestOut(ChannelRowOut):
     """`objects` lists what the batch recorded; the batch's integration actions must be
     prefetched (`list_batch_requests` does)."""
 
-    pk: int
-    id: Annotated[int, PK]
-    channel: Annotated[int, CHANNEL]
     local_batch_id: Annotated[str, From(resolve=lambda batch, ctx: str(batch.local_batch_id))]
     remote_batch_id: Annotated[str | None, NULL_WHEN_BLANK]
     content_type: Annotated[str | None, From(resolve=_batch_kind)]
@@ -106,10 +100,7 @@ class BatchRequestOut(Answer):
     modified_date: DateTimeOut
 
 
-class ErrorReportOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
-    channel: Annotated[int, CHANNEL]
+class ErrorReportOut(ChannelRowOut):
     action_content_type: Annotated[int, From("action_content_type_id")]
     action_object_id: int
     target_content_type: Annotated[int | None, From("target_content_type_id")]
@@ -123,10 +114,7 @@ class ErrorReportOut(Answer):
     created_date: DateTimeOut
 
 
-class LocationErrorReportOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
-    channel: Annotated[int, CHANNEL]
+class LocationErrorReportOut(ChannelRowOut):
     type: str
     remote_code: str
     country_id: Annotated[int | None, From("country_pk")]
@@ -136,10 +124,7 @@ class LocationErrorReportOut(Answer):
     created_date: DateTimeOut
 
 
-class OperationalEventOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
-    channel: Annotated[int, CHANNEL]
+class OperationalEventOut(ChannelRowOut):
     event_type: str
     level: str
     source: str
@@ -155,10 +140,7 @@ class OperationalEventOut(Answer):
     created_date: DateTimeOut
 
 
-class CancellationRequestOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
-    channel: Annotated[int, CHANNEL]
+class CancellationRequestOut(ChannelRowOut):
     order: Annotated[int, From("order_item.order_id")]
     order_item: Annotated[int, From("order_item_id")]
     reason: Annotated[int, From("reason_id")]
@@ -170,9 +152,7 @@ class CancellationRequestOut(Answer):
     modified_date: DateTimeOut
 
 
-class OrderShippingInfoOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
+class OrderShippingInfoOut(RowOut):
     order: Annotated[int, From("order_id")]
     order_number: str
     shipping_company: Annotated[int, From("shipping_company_id")]
@@ -181,11 +161,9 @@ class OrderShippingInfoOut(Answer):
     modified_date: DateTimeOut
 
 
-class IntegrationChannelOut(Answer):
+class IntegrationChannelOut(RowOut):
     """A channel with its integration configuration; rendered with `conf=` in the context."""
 
-    pk: int
-    id: Annotated[int, PK]
     name: str
     code: str
     channel_type: Annotated[Literal["sales_channel"], From(resolve=lambda channel, ctx: "sales_channel")]
@@ -195,9 +173,7 @@ class IntegrationChannelOut(Answer):
     modified_date: DateTimeOut
 
 
-class CatalogOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
+class CatalogOut(RowOut):
     name: str
     channel: Annotated[int, CHANNEL]
     price_list: Annotated[int, From("price_list_id")]

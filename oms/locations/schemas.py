@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from oms.core.answers import PK, Answer, From, example
+from oms.core.answers import From, RowOut, example
 
 
-class LocationOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
+class LocationOut(RowOut):
     name: str
     code: str
     is_active: bool

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Model, QuerySet
 
-from oms.core.errors import ErrorCode, NotFound, Problem
+from oms.core.lookup import get_row
 from oms.locations.models import City, Country, District, Township
 
 
@@ -27,8 +27,4 @@ def list_districts() -> QuerySet[District]:
 
 def get_location(queryset: QuerySet, pk: int) -> Model:
     """Row `pk` of a location queryset above; NotFound otherwise."""
-    row = queryset.filter(pk=pk).first()
-    if row is None:
-        label = queryset.model._meta.verbose_name.capitalize()
-        raise NotFound(Problem("pk", ErrorCode.NOT_FOUND, f"{label} {pk} does not exist."))
-    return row
+    return get_row(queryset, pk, label=queryset.model._meta.verbose_name.capitalize())

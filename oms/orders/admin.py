@@ -82,16 +82,8 @@ _ORDER_GROUPS: list[tuple[str | None, list[str]]] = [
     ),
     ("Record", ["created_date", "modified_date", "payload_hash"]),
 ]
-_ORDER_FOREIGN_KEYS = [
-    "channel",
-    "customer",
-    "shipping_address",
-    "billing_address",
-    "payment_option",
-    "cargo_company",
-    "external_status",
-    "checkout_provider",
-]
+# Every row an order's page links to.
+_ORDER_FOREIGN_KEYS = [field.name for field in Order._meta.concrete_fields if field.many_to_one]
 
 
 class ReadOnlyAdminMixin:

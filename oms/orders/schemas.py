@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from oms.channels.models import Channel
-from oms.core.answers import PK, Answer, From
+from oms.core.answers import PK, Answer, From, RowOut
 from oms.core.wire import (
     MAX_MONEY,
     BinNumber,
@@ -39,6 +39,7 @@ from oms.core.wire import (
     WireDateTime,
     choice,
     integer,
+    not_a_choice,
     refusal,
     shown,
     text,
@@ -62,12 +63,7 @@ def _order_status(value: Any) -> Any:
         raise PydanticCustomError("invalid_type", "Expected a status name or code as a string.")
     status = ORDER_STATUS_INPUTS.get(value.strip().lower())
     if status is None:
-        raise refusal(
-            "invalid_choice",
-            '"{value}" is not a valid order status; expected one of: {choices}.',
-            value=shown(value),
-            choices=", ".join(STATUS_VALUES),
-        )
+        raise not_a_choice(value, "a valid order status", STATUS_VALUES)
     return status
 
 
@@ -420,11 +416,9 @@ class OrderOut(Answer):
     )
 
 
-class OrderItemOut(Answer):
+class OrderItemOut(RowOut):
     """An item as the order answers list it (`orderitem_set`)."""
 
-    pk: int
-    id: Annotated[int, PK]
     order: Annotated[int, From("order_id")]
     product: Annotated[int, From("product_id")]
     status: Annotated[StatusOut, STATUS]
@@ -487,9 +481,7 @@ def _items(ctx: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [render(item, ctx) for item in ctx["items"]]
 
 
-class CancellationReasonOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
+class CancellationReasonOut(RowOut):
     reason: str
     code: str
     cancellation_type: str
@@ -511,9 +503,7 @@ def _history_value(attribute: str) -> From:
     return From(resolve=resolve)
 
 
-class OrderHistoryOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
+class OrderHistoryOut(RowOut):
     order: Annotated[int, From("order_id")]
     item: Annotated[int | None, From("item_id")]
     kind: str

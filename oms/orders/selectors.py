@@ -14,7 +14,6 @@ from django.db.models import F, Prefetch, QuerySet
 from oms.channels.models import Channel, FundsTransferTransaction
 from oms.core.errors import ErrorCode, NotFound, Problem
 from oms.core.filters import (
-    MAX_ID,
     Filter,
     boolean,
     choice,
@@ -22,6 +21,7 @@ from oms.core.filters import (
     id_filters,
     text,
 )
+from oms.core.lookup import bounded, get_row
 from oms.orders.enums import ORDER_STATUS_INPUTS
 from oms.orders.models import CancellationReason, Order, OrderHistory, OrderItem
 
@@ -98,7 +98,7 @@ def list_orders(*, channel: Channel) -> QuerySet[Order]:
 def get_order(*, channel: Channel, order_id: int) -> Order:
     """One order of the channel with its items (`order.orderitem_set.all()`) and funds transfers."""
     order = (
-        Order.objects.filter(channel=channel, pk=_bounded(order_id))
+        Order.objects.filter(channel=channel, pk=bounded(order_id))
         .select_related("cargo_company", "payment_option")
         .prefetch_related(
             Prefetch("orderitem_set", queryset=OrderItem.objects.order_by("id")),
@@ -117,17 +117,17 @@ def list_order_items(*, channel: Channel) -> QuerySet[OrderItem]:
 
 
 def get_order_item(*, channel: Channel, item_id: int) -> OrderItem:
-    item = _items_with_order_number().filter(order__channel=channel, pk=_bounded(item_id)).first()
-    if item is None:
-        raise NotFound(
-            Problem("pk", ErrorCode.NOT_FOUND, f"Order item {item_id} does not exist in this channel.")
-        )
-    return item
+    return get_row(
+        _items_with_order_number().filter(order__channel=channel),
+        item_id,
+        label="Order item",
+        where=" in this channel",
+    )
 
 
 def list_order_history(*, channel: Channel, order_id: int) -> QuerySet[OrderHistory]:
     """An order's history entries (404 for an order not of this channel)."""
-    if not Order.objects.filter(channel=channel, pk=_bounded(order_id)).exists():
+    if not Order.objects.filter(channel=channel, pk=bounded(order_id)).exists():
         raise _order_not_found(order_id)
     return OrderHistory.objects.filter(order_id=order_id).select_related("reason")
 
@@ -146,11 +146,6 @@ def _funds_transfers() -> Prefetch:
     return Prefetch(
         "funds_transfer_transactions", queryset=FundsTransferTransaction.objects.only("id").order_by("id")
     )
-
-
-def _bounded(pk: int) -> int:
-    # A path id past bigint cannot exist; asking the database would be an error there, not a miss.
-    return pk if 1 <= pk <= MAX_ID else 0
 
 
 def _order_not_found(order_id: int) -> NotFound:

@@ -29,45 +29,32 @@ CANCELLABLE: frozenset[str] = frozenset(
 )
 TERMINAL: frozenset[str] = frozenset({S.CANCELLED, S.REFUNDED})
 
+# The delivery statuses in code order: an item moves forward along them, to any later one.
+_DELIVERY = (
+    S.SHIPPED,
+    S.SHIPPED_AND_INFORMED,
+    S.READY_FOR_PICKUP,
+    S.ATTEMPTED_DELIVERY,
+    S.REVIEW_STARTED,
+    S.REVIEW_WAITING,
+    S.WAITING_FOR_PAYMENT,
+    S.PAID,
+    S.DELIVERED,
+)
+
+
+def _onwards(status: str) -> frozenset[str]:
+    return frozenset(_DELIVERY[_DELIVERY.index(status) + 1 :])
+
+
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.WAITING: frozenset({S.PAYMENT_WAITING, S.CONFIRMATION_WAITING, S.APPROVED}),
     S.PAYMENT_WAITING: frozenset({S.CONFIRMATION_WAITING, S.APPROVED}),
     S.CONFIRMATION_WAITING: frozenset({S.APPROVED}),
     S.APPROVED: frozenset({S.PREPARING}),
     S.PREPARING: frozenset({S.SHIPPED, S.READY_FOR_PICKUP}),
-    S.SHIPPED: frozenset(
-        {
-            S.SHIPPED_AND_INFORMED,
-            S.READY_FOR_PICKUP,
-            S.ATTEMPTED_DELIVERY,
-            S.REVIEW_STARTED,
-            S.REVIEW_WAITING,
-            S.WAITING_FOR_PAYMENT,
-            S.PAID,
-            S.DELIVERED,
-        }
-    ),
-    S.SHIPPED_AND_INFORMED: frozenset(
-        {
-            S.READY_FOR_PICKUP,
-            S.ATTEMPTED_DELIVERY,
-            S.REVIEW_STARTED,
-            S.REVIEW_WAITING,
-            S.WAITING_FOR_PAYMENT,
-            S.PAID,
-            S.DELIVERED,
-        }
-    ),
-    S.READY_FOR_PICKUP: frozenset(
-        {S.ATTEMPTED_DELIVERY, S.REVIEW_STARTED, S.REVIEW_WAITING, S.WAITING_FOR_PAYMENT, S.PAID, S.DELIVERED}
-    ),
-    S.ATTEMPTED_DELIVERY: frozenset(
-        {S.SHIPPED, S.REVIEW_STARTED, S.REVIEW_WAITING, S.WAITING_FOR_PAYMENT, S.PAID, S.DELIVERED}
-    ),
-    S.REVIEW_STARTED: frozenset({S.REVIEW_WAITING, S.WAITING_FOR_PAYMENT, S.PAID, S.DELIVERED}),
-    S.REVIEW_WAITING: frozenset({S.WAITING_FOR_PAYMENT, S.PAID, S.DELIVERED}),
-    S.WAITING_FOR_PAYMENT: frozenset({S.PAID, S.DELIVERED}),
-    S.PAID: frozenset({S.DELIVERED}),
+    **{status: _onwards(status) for status in _DELIVERY[:-1]},
+    S.ATTEMPTED_DELIVERY: _onwards(S.ATTEMPTED_DELIVERY) | {S.SHIPPED},
     S.DELIVERED: frozenset({S.REFUNDED}),
     # Confirmed, or rejected: the item resumes where it can be cancelled from.
     S.CANCELLATION_WAITING: frozenset({S.CANCELLED} | CANCELLABLE),

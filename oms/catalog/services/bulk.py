@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from pydantic import ValidationError
 
-from oms.catalog.models import PriceList, Product, ProductPrice, ProductStock, StockList
+from oms.catalog.models import PriceList, Product, StockList
 from oms.catalog.schemas import MAX_BULK_ROWS, BulkIn
 from oms.catalog.services.rows import (
     PRICES,
@@ -81,26 +81,23 @@ def bulk_upsert_products(*, payload: Any) -> BulkResult:
 
 def bulk_upsert_prices(*, price_list: PriceList, payload: Any) -> BulkResult:
     """Create or update up to 1,000 prices of `price_list`, by product (id or sku)."""
-    return _bulk_upsert(
-        PRICES,
-        payload,
-        key=lambda row: row.product.pk if row.product else None,
-        key_name="product",
-        existing=lambda keys: _by_product(ProductPrice.objects.filter(price_list=price_list), keys),
-        new=lambda row: ProductPrice(price_list=price_list, product=row.product, **row.values),
-        resolve=resolve_products,
-    )
+    return _bulk_upsert_list_rows(PRICES, {"price_list": price_list}, payload)
 
 
 def bulk_upsert_stocks(*, stock_list: StockList, payload: Any) -> BulkResult:
     """Create or update up to 1,000 stock quantities of `stock_list`, by product (id or sku)."""
+    return _bulk_upsert_list_rows(STOCKS, {"stock_list": stock_list}, payload)
+
+
+def _bulk_upsert_list_rows(table: Table, parent: dict[str, models.Model], payload: Any) -> BulkResult:
+    """The rows of one price or stock list (`parent`), keyed by product."""
     return _bulk_upsert(
-        STOCKS,
+        table,
         payload,
         key=lambda row: row.product.pk if row.product else None,
         key_name="product",
-        existing=lambda keys: _by_product(ProductStock.objects.filter(stock_list=stock_list), keys),
-        new=lambda row: ProductStock(stock_list=stock_list, product=row.product, **row.values),
+        existing=lambda keys: _by_product(table.model.objects.filter(**parent), keys),
+        new=lambda row: table.model(product=row.product, **parent, **row.values),
         resolve=resolve_products,
     )
 

@@ -22,6 +22,7 @@ from oms.catalog.services.rows import (
 from oms.channels.models import Channel
 from oms.core.deletion import delete_unreferenced
 from oms.core.errors import ErrorCode, NotFound, Problem
+from oms.core.lookup import get_row
 
 
 def list_price_lists(*, channel: Channel) -> QuerySet[PriceList]:
@@ -66,21 +67,15 @@ def list_stocks(*, stock_list: StockList) -> QuerySet[ProductStock]:
 
 
 def get_price(*, price_list: PriceList, pk: int) -> ProductPrice:
-    price = list_prices(price_list=price_list).filter(pk=pk).first()
-    if price is None:
-        raise NotFound(
-            Problem("pk", ErrorCode.NOT_FOUND, f"Price {pk} does not exist in price list {price_list.pk}.")
-        )
-    return price
+    return get_row(
+        list_prices(price_list=price_list), pk, label="Price", where=f" in price list {price_list.pk}"
+    )
 
 
 def get_stock(*, stock_list: StockList, pk: int) -> ProductStock:
-    stock = list_stocks(stock_list=stock_list).filter(pk=pk).first()
-    if stock is None:
-        raise NotFound(
-            Problem("pk", ErrorCode.NOT_FOUND, f"Stock {pk} does not exist in stock list {stock_list.pk}.")
-        )
-    return stock
+    return get_row(
+        list_stocks(stock_list=stock_list), pk, label="Stock", where=f" in stock list {stock_list.pk}"
+    )
 
 
 @transaction.atomic

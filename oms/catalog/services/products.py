@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from oms.catalog.models import Product
 from oms.catalog.services.rows import PRODUCTS, parse_row, raise_if_problems, require_new_fields, save_row
 from oms.core.deletion import delete_unreferenced
-from oms.core.errors import ErrorCode, NotFound, Problem
+from oms.core.lookup import get_row
 
 
 def list_products() -> QuerySet[Product]:
@@ -18,10 +18,7 @@ def list_products() -> QuerySet[Product]:
 
 
 def get_product(*, pk: int) -> Product:
-    product = Product.objects.filter(pk=pk).first()
-    if product is None:
-        raise NotFound(Problem("pk", ErrorCode.NOT_FOUND, f"Product {pk} does not exist."))
-    return product
+    return get_row(Product.objects.all(), pk, label="Product")
 
 
 @transaction.atomic

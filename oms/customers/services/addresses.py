@@ -13,14 +13,16 @@ from django.db.models import QuerySet
 
 from oms.channels.models import Channel
 from oms.core.deletion import delete_unreferenced
-from oms.core.errors import ErrorCode, NotFound, Problem, ValidationFailed
+from oms.core.errors import ErrorCode, Problem, ValidationFailed
+from oms.core.lookup import get_row
 from oms.core.payload import parse_payload
 from oms.customers.models import Address, Customer
 from oms.customers.schemas import ADDRESS_READ_ONLY, AddressIn
 from oms.customers.services.common import required_problems, sent_values
 from oms.locations.models import City, Country, District, Township
 
-_ADDRESS_FIELDS = (
+# What describes the place and the person: written from the body, and covered by the fingerprint.
+_DESCRIPTION = (
     "address_type",
     "title",
     "first_name",
@@ -35,31 +37,11 @@ _ADDRESS_FIELDS = (
     "tax_no",
     "e_bill_taxpayer",
     "identity_number",
-    "is_active",
 )
+_ADDRESS_FIELDS = (*_DESCRIPTION, "is_active")
 # The content an address fingerprint covers: who it belongs to and everything that describes the
 # place and the person, not its bookkeeping (is_active, dates).
-FINGERPRINT_FIELDS = (
-    "customer_id",
-    "address_type",
-    "title",
-    "first_name",
-    "last_name",
-    "email",
-    "phone_number",
-    "line",
-    "postcode",
-    "notes",
-    "company_name",
-    "tax_office",
-    "tax_no",
-    "e_bill_taxpayer",
-    "identity_number",
-    "country_id",
-    "city_id",
-    "township_id",
-    "district_id",
-)
+FINGERPRINT_FIELDS = ("customer_id", *_DESCRIPTION, "country_id", "city_id", "township_id", "district_id")
 
 
 def address_fingerprint(address: Address) -> str:
@@ -85,14 +67,12 @@ def list_addresses(*, channel: Channel) -> QuerySet[Address]:
 
 def get_address(*, channel: Channel, pk: int) -> Address:
     """The address `pk` of one of the channel's customers; NotFound otherwise."""
-    address = (
-        Address.objects.filter(customer__channel=channel, pk=pk).select_related("customer__channel").first()
+    return get_row(
+        list_addresses(channel=channel).select_related("customer__channel"),
+        pk,
+        label="Address",
+        where=f" in channel {channel.pk}",
     )
-    if address is None:
-        raise NotFound(
-            Problem("pk", ErrorCode.NOT_FOUND, f"Address {pk} does not exist in channel {channel.pk}.")
-        )
-    return address
 
 
 @transaction.atomic

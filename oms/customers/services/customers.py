@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 
 from oms.channels.models import Channel
 from oms.core.deletion import delete_unreferenced
-from oms.core.errors import ErrorCode, NotFound, Problem, ValidationFailed
+from oms.core.errors import ErrorCode, Problem, ValidationFailed
+from oms.core.lookup import channel_row_getter
 from oms.core.payload import parse_payload
 from oms.customers.models import Customer
 from oms.customers.schemas import CUSTOMER_READ_ONLY, CustomerIn
@@ -31,14 +32,7 @@ def list_customers(*, channel: Channel) -> QuerySet[Customer]:
     return Customer.objects.filter(channel=channel)
 
 
-def get_customer(*, channel: Channel, pk: int) -> Customer:
-    """The channel's customer `pk`; NotFound for another channel's, as if it did not exist."""
-    customer = Customer.objects.filter(channel=channel, pk=pk).first()
-    if customer is None:
-        raise NotFound(
-            Problem("pk", ErrorCode.NOT_FOUND, f"Customer {pk} does not exist in channel {channel.pk}.")
-        )
-    return customer
+get_customer = channel_row_getter(list_customers, "Customer")
 
 
 @transaction.atomic

@@ -20,11 +20,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from oms.channels.models import Channel
-from oms.core.errors import ErrorCode, NotFound, Problem, ValidationFailed
+from oms.core.errors import ErrorCode, Problem, ValidationFailed
+from oms.core.lookup import channel_row_getter
 from oms.integrations.kinds import content_types, kind_by_content_type_id, missing_objects
 from oms.integrations.models import BatchRequest, IntegrationAction
 from oms.integrations.schemas import INTEGRATION_ACTION_READ_ONLY, IntegrationActionIn
-from oms.integrations.services.common import bounded, parse, resolve_kind
+from oms.integrations.services.common import parse, resolve_kind
 from oms.integrations.transitions import S as BatchStatus
 
 Status = IntegrationAction.Status
@@ -35,16 +36,7 @@ def list_integration_actions(*, channel: Channel) -> QuerySet[IntegrationAction]
     return IntegrationAction.objects.filter(channel=channel).select_related("batch_request")
 
 
-def get_integration_action(*, channel: Channel, pk: int) -> IntegrationAction:
-    """The channel's integration action `pk`; NotFound for another channel's."""
-    action = list_integration_actions(channel=channel).filter(pk=bounded(pk)).first()
-    if action is None:
-        raise NotFound(
-            Problem(
-                "pk", ErrorCode.NOT_FOUND, f"Integration action {pk} does not exist in channel {channel.pk}."
-            )
-        )
-    return action
+get_integration_action = channel_row_getter(list_integration_actions, "Integration action")
 
 
 @transaction.atomic

@@ -8,12 +8,13 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
 from oms.channels.models import Channel
-from oms.core.errors import DomainError, ErrorCode, NotFound, Problem, ValidationFailed
+from oms.core.errors import DomainError, ErrorCode, Problem, ValidationFailed
+from oms.core.lookup import channel_row_getter, get_row
 from oms.integrations.kinds import kind_by_content_type_id, missing_objects
 from oms.integrations.models import BatchRequest, IntegrationAction
 from oms.integrations.schemas import BATCH_REQUEST_READ_ONLY, BatchRequestIn
 from oms.integrations.services.actions import BatchObject, record_objects
-from oms.integrations.services.common import bounded, content_type_id, parse
+from oms.integrations.services.common import content_type_id, parse
 from oms.integrations.transitions import FINAL, REFUSED_TRANSITION_CODE, S, can_move
 
 
@@ -31,12 +32,7 @@ def list_batch_requests(*, channel: Channel) -> QuerySet[BatchRequest]:
     )
 
 
-def get_batch_request(*, channel: Channel, pk: int) -> BatchRequest:
-    """The channel's batch request `pk`; NotFound for another channel's."""
-    batch = list_batch_requests(channel=channel).filter(pk=bounded(pk)).first()
-    if batch is None:
-        raise _not_found(channel, pk)
-    return batch
+get_batch_request = channel_row_getter(list_batch_requests, "Batch request")
 
 
 @transaction.atomic
@@ -72,9 +68,12 @@ def update_batch_request(*, channel: Channel, pk: int, payload: Any) -> BatchReq
     before looking at the objects; ValidationFailed (400) for the body's problems, an object of
     an unknown kind or one the channel does not have. Nothing is written on a refusal.
     """
-    batch = BatchRequest.objects.select_for_update().filter(channel=channel, pk=bounded(pk)).first()
-    if batch is None:
-        raise _not_found(channel, pk)
+    batch = get_row(
+        BatchRequest.objects.select_for_update().filter(channel=channel),
+        pk,
+        label="Batch request",
+        where=f" in channel {channel.pk}",
+    )
     data, given = parse(BatchRequestIn, payload, channel=channel, read_only=BATCH_REQUEST_READ_ONLY)
     target = data.status or batch.status
     if not can_move(batch.status, target):
@@ -135,10 +134,4 @@ def _refused(batch: BatchRequest, target: str) -> BatchTransitionRefused:
         message = f"Batch request {batch.pk} cannot move from {batch.status} to {target}."
     return BatchTransitionRefused(
         Problem("status", ErrorCode.INVALID_TRANSITION, message), error_code=REFUSED_TRANSITION_CODE
-    )
-
-
-def _not_found(channel: Channel, pk: int) -> NotFound:
-    return NotFound(
-        Problem("pk", ErrorCode.NOT_FOUND, f"Batch request {pk} does not exist in channel {channel.pk}.")
     )

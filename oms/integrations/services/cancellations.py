@@ -8,14 +8,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from oms.channels.models import Channel
-from oms.core.errors import ErrorCode, NotFound, Problem, ValidationFailed
+from oms.core.errors import ErrorCode, Problem, ValidationFailed
+from oms.core.lookup import channel_row_getter
 from oms.integrations.models import CancellationRequest
 from oms.integrations.schemas import (
     CANCELLATION_REQUEST_READ_ONLY,
     CancellationRequestIn,
     CancellationRequestUpdateIn,
 )
-from oms.integrations.services.common import bounded, parse
+from oms.integrations.services.common import parse
 from oms.orders.models import CancellationReason, Order, OrderItem
 from oms.orders.transitions import TERMINAL
 
@@ -36,18 +37,7 @@ def list_cancellation_requests(*, channel: Channel) -> QuerySet[CancellationRequ
     return CancellationRequest.objects.filter(channel=channel).select_related("order_item")
 
 
-def get_cancellation_request(*, channel: Channel, pk: int) -> CancellationRequest:
-    """The channel's request `pk`; NotFound for another channel's."""
-    request = list_cancellation_requests(channel=channel).filter(pk=bounded(pk)).first()
-    if request is None:
-        raise NotFound(
-            Problem(
-                "pk",
-                ErrorCode.NOT_FOUND,
-                f"Cancellation request {pk} does not exist in channel {channel.pk}.",
-            )
-        )
-    return request
+get_cancellation_request = channel_row_getter(list_cancellation_requests, "Cancellation request")
 
 
 @transaction.atomic

@@ -11,7 +11,6 @@ from pydantic import BaseModel
 from oms.channels.models import Channel
 from oms.core.errors import ErrorCode, Problem, ValidationFailed
 from oms.core.payload import parse_payload
-from oms.core.wire import MAX_ID
 from oms.integrations.kinds import content_types, kind_by_content_type_id
 
 T = TypeVar("T", bound=BaseModel)
@@ -60,9 +59,3 @@ def resolve_kind(ref: int | str, *, path: str, problems: list[Problem]) -> str |
 
 def content_type_id(kind: str) -> int:
     return content_types()[kind].pk
-
-
-def bounded(pk: int) -> int:
-    """A path id as a lookup value: one past bigint cannot exist, and asking the database for it
-    would be an error there (a 500), not a miss."""
-    return pk if 1 <= pk <= MAX_ID else 0

@@ -14,9 +14,9 @@ from oms.access.models import ApiKey
 from oms.access.services import Principal
 from oms.channels.models import Channel
 from oms.core.errors import ErrorCode, NotAuthenticated, NotFound, Problem
+from oms.core.lookup import bounded
 from oms.integrations.kinds import KINDS
 from oms.integrations.models import Catalog, ChannelConf
-from oms.integrations.services.common import bounded
 
 
 def get_channel(*, principal: Principal, channel_id: int) -> tuple[Channel, dict[str, Any]]:

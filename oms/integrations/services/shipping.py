@@ -9,10 +9,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from oms.channels.models import CargoCompany, Channel
-from oms.core.errors import ErrorCode, NotFound, Problem, ValidationFailed
+from oms.core.errors import ErrorCode, Problem, ValidationFailed
+from oms.core.lookup import channel_row_getter
 from oms.integrations.models import OrderShippingInfo
 from oms.integrations.schemas import SHIPPING_INFO_READ_ONLY, OrderShippingInfoIn
-from oms.integrations.services.common import bounded, parse
+from oms.integrations.services.common import parse
 from oms.orders.models import Order
 
 
@@ -20,15 +21,7 @@ def list_shipping_infos(*, channel: Channel) -> QuerySet[OrderShippingInfo]:
     return OrderShippingInfo.objects.filter(order__channel=channel).select_related("order")
 
 
-def get_shipping_info(*, channel: Channel, pk: int) -> OrderShippingInfo:
-    info = list_shipping_infos(channel=channel).filter(pk=bounded(pk)).first()
-    if info is None:
-        raise NotFound(
-            Problem(
-                "pk", ErrorCode.NOT_FOUND, f"Order shipping info {pk} does not exist in channel {channel.pk}."
-            )
-        )
-    return info
+get_shipping_info = channel_row_getter(list_shipping_infos, "Order shipping info")
 
 
 @transaction.atomic

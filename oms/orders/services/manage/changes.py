@@ -10,7 +10,7 @@ from typing import Any
 from oms.access.services import Principal
 from oms.channels.models import Channel
 from oms.core.errors import ErrorCode, NotFound, Problem
-from oms.core.filters import MAX_ID
+from oms.core.lookup import bounded
 from oms.core.render import wire_datetime
 from oms.orders.enums import ORDER_STATUS_CODES
 from oms.orders.models import Order, OrderHistory, OrderItem
@@ -109,10 +109,6 @@ def settle_order(order: Order, items: list[OrderItem], changes: Changes) -> None
 
 def named(status: str) -> str:
     return f'"{status}" ({ORDER_STATUS_CODES[status]})'
-
-
-def bounded(pk: int) -> int:
-    return pk if 1 <= pk <= MAX_ID else 0
 
 
 def jsonable(value: Any) -> Any:
