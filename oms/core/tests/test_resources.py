@@ -13,16 +13,13 @@ from ninja.testing import TestClient
 from oms.access.services import authenticate_key
 from oms.api import api
 from oms.channels.models import PaymentOption
-from oms.core.answers import PK, Answer, DateTimeOut, From
-from oms.core.errors import ErrorCode, NotFound, Problem
+from oms.core.answers import ChannelRowOut, DateTimeOut, From
 from oms.core.filters import Filter, boolean, id_filters, text
+from oms.core.lookup import channel_row_getter
 from oms.core.resources import Resource
 
 
-class PaymentOptionOut(Answer):
-    pk: int
-    id: Annotated[int, PK]
-    channel: Annotated[int, From("channel_id")]
+class PaymentOptionOut(ChannelRowOut):  # pk, id and channel, as every channel row answers them
     name: str
     slug: str
     first_refund_strategy: Annotated[str | None, From(blank_as_null=True)]
@@ -35,11 +32,7 @@ def list_payment_options(*, channel):
     return PaymentOption.objects.filter(channel=channel)
 
 
-def get_payment_option(*, channel, pk):
-    option = PaymentOption.objects.filter(channel=channel, pk=pk).first()
-    if option is None:
-        raise NotFound(Problem("pk", ErrorCode.NOT_FOUND, f"Payment option {pk} does not exist."))
-    return option
+get_payment_option = channel_row_getter(list_payment_options, "Payment option")
 
 
 services = SimpleNamespace(list_payment_options=list_payment_options, get_payment_option=get_payment_option)
