@@ -35,6 +35,7 @@ from gunicorn.http import message as gunicorn_message
 from gunicorn.http.body import ChunkedReader
 from gunicorn.http.errors import InvalidChunkSize, ParseException
 
+from oms.core.added_headers import AddedHeaders
 from oms.core.errors import DomainError, ErrorCode, Problem
 from oms.core.http import API_PREFIX, AUTH_CHALLENGE, error_response, internal_error_response
 
@@ -96,6 +97,8 @@ class RequestBodies:
     def __init__(self, app: WSGIApp, *, authenticate: Authenticate):
         self.app = app
         self.authenticate = authenticate
+        # Its refusals carry what the middleware adds to Django's answers (nosniff, HSTS...).
+        self.added_headers = AddedHeaders()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         length = environ.get("CONTENT_LENGTH") or ""
@@ -106,7 +109,7 @@ class RequestBodies:
             self._check(environ)
             body = self._read(environ, None if chunked else int(length))
         except _Refused as refused:
-            return _send(refused.response, start_response)
+            return _send(refused.response, start_response, self.added_headers(environ) or [])
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         return self.app(environ, start_response)
@@ -193,8 +196,10 @@ def _too_large(limit: int) -> HttpResponse:
     return _refusal(413, ErrorCode.TOO_LARGE, f"The request body is larger than {limit} bytes.")
 
 
-def _send(response: HttpResponse, start_response: Callable) -> Iterable[bytes]:
+def _send(response: HttpResponse, start_response: Callable, added: list[tuple[str, str]]) -> Iterable[bytes]:
     content = response.content
-    headers = [*response.items(), ("Content-Length", str(len(content)))]
+    own = {name.lower() for name in response.headers}
+    extra = [(name, value) for name, value in added if name.lower() not in own]
+    headers = [*response.items(), *extra, ("Content-Length", str(len(content)))]
     start_response(f"{response.status_code} {response.reason_phrase}", headers)
     return [content]

@@ -72,6 +72,9 @@ def test_a_key_lookup_that_fails_is_a_500_logged_once_with_no_body_read(caplog):
         "CONTENT_LENGTH": "10",
         "CONTENT_TYPE": "application/json",
         "HTTP_AUTHORIZATION": "Token abc",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
         "wsgi.input": _Unread(),
     }
     started = []
@@ -127,3 +130,44 @@ class _Unreader:
 
     def unread(self, data: bytes) -> None:
         self.data = data + self.data
+
+
+def _wsgi(method: str, path: str, body: bytes = b"", **extra) -> tuple[str, dict[str, str]]:
+    from oms.wsgi import application
+
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "443",
+        "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "https",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "QUERY_STRING": "",
+        **extra,
+    }
+    started = []
+    answer = application(environ, lambda status, headers, exc_info=None: started.append((status, headers)))
+    b"".join(answer)
+    getattr(answer, "close", lambda: None)()
+    status, headers = started[0]
+    return status, {name.lower(): value for name, value in headers}
+
+
+@pytest.mark.django_db
+def test_the_body_layers_refusals_carry_the_headers_djangos_answers_do():
+    # Given the security headers Django's middleware adds to its answers
+    # When the same unauthenticated request comes without a body (Django's handler answers) and
+    # with one (the body layer refuses it before reading)
+    django_status, django_headers = _wsgi("GET", "/api/v1/channel/1/customers/")
+    layer_status, layer_headers = _wsgi("POST", "/api/v1/channel/1/customers/", b'{"email": "a@example.com"}')
+    # Then both are 401s with the same security headers
+    assert django_status.startswith("401") and layer_status.startswith("401")
+    security = {"x-content-type-options", "x-frame-options", "referrer-policy", "cross-origin-opener-policy"}
+    assert security <= set(django_headers)
+    assert {name: layer_headers.get(name) for name in security} == {
+        name: django_headers[name] for name in security
+    }

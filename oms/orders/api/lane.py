@@ -34,11 +34,9 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.core import signals
-from django.core.handlers.base import BaseHandler
-from django.core.handlers.wsgi import WSGIRequest
-from django.http import HttpRequest, HttpResponse
 
 from oms.access.services import authenticate_key, get_channel_for
+from oms.core.added_headers import AddedHeaders
 from oms.core.bodies import PRINCIPAL
 from oms.core.errors import DomainError
 from oms.core.http import JSON, internal_error_response, parse_json
@@ -50,16 +48,6 @@ log = logging.getLogger(__name__)
 # The route's URL (oms/urls.py mounts the API at api/v1/; a test checks this against reverse()).
 # Ids past 18 digits go the long way, where the route refuses or resolves them.
 PATH = re.compile(r"/api/v1/channel/([1-9][0-9]{0,17})/create_orders/")
-# What the middleware's answer may depend on, besides settings: the probe's cache key.
-_PROBE_KEYS = (
-    "wsgi.url_scheme",
-    "HTTP_HOST",
-    "HTTP_X_FORWARDED_HOST",
-    "HTTP_X_FORWARDED_PORT",
-    "SERVER_NAME",
-    "SERVER_PORT",
-)
-_PROBE_CACHE_MAX = 256
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 Answer = tuple[int, bytes, dict[str, str]]
@@ -70,14 +58,9 @@ class CreateOrderLane:
 
     def __init__(self, app: WSGIApp):
         self.app = app
-        self._probe_keys = _PROBE_KEYS
-        if settings.SECURE_PROXY_SSL_HEADER:  # is_secure() reads it: so do the added headers
-            self._probe_keys += (settings.SECURE_PROXY_SSL_HEADER[0],)
         # CommonMiddleware refuses these user agents; a rare setting, left to Django whole.
         self._enabled = not settings.DISALLOWED_USER_AGENTS
-        self._added_headers: dict[tuple, list[tuple[str, str]] | None] = {}
-        self._probe_handler = _ProbeHandler()
-        self._probe_handler.load_middleware()  # here, before threads share it (gthread workers)
+        self._middleware_headers = AddedHeaders()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         taken = self._taken(environ)
@@ -141,35 +124,3 @@ class CreateOrderLane:
             return response.status_code, response.content, {}
         finally:
             signals.request_finished.send(sender=self.__class__)
-
-    # --- the headers the middleware adds ---------------------------------------------------
-    def _probe_key(self, environ: dict) -> tuple:
-        return tuple(environ.get(name) for name in self._probe_keys)
-
-    def _middleware_headers(self, environ: dict) -> list[tuple[str, str]] | None:
-        """The headers the middleware adds to a JSON answer of this request; None when it would
-        answer something else itself (a refused host, an HTTPS redirect)."""
-        key = self._probe_key(environ)
-        if key in self._added_headers:
-            return self._added_headers[key]
-        if len(self._added_headers) >= _PROBE_CACHE_MAX:
-            return None  # hosts are client-sent: past the bound, unknown ones go the long way
-        probe = {**environ, "wsgi.input": io.BytesIO(b""), "CONTENT_LENGTH": "0"}
-        response = self._probe_handler.get_response(WSGIRequest(probe))
-        headers = None
-        if response.status_code == _ProbeHandler.STATUS:
-            headers = [(k, v) for k, v in response.items() if k.lower() not in _OWN_HEADERS]
-        self._added_headers[key] = headers
-        return headers
-
-
-_OWN_HEADERS = {"content-type", "content-length"}
-
-
-class _ProbeHandler(BaseHandler):
-    """The configured middleware around a view answering an empty JSON object."""
-
-    STATUS = 299  # not an answer any middleware gives itself
-
-    def _get_response(self, request: HttpRequest) -> HttpResponse:
-        return HttpResponse(b"{}", status=self.STATUS, content_type=JSON)
