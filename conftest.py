@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from oms.access.services import clear_key_cache, create_api_key
@@ -34,6 +35,14 @@ def _fresh_key_cache():
     clear_key_cache()
     yield
     clear_key_cache()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Django's cache holds the login throttle's counts and cached list counts: none carries over."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

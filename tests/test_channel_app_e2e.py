@@ -186,7 +186,7 @@ def _user_with_key(channel: Channel) -> str:
     from django.contrib.auth import get_user_model
 
     get_user_model().objects.create_user(username=USERNAME, password=PASSWORD)
-    key = login(username=USERNAME, password=PASSWORD)
+    key = login(username=USERNAME, password=PASSWORD, address="127.0.0.1")
     ApiKey.objects.get(user__username=USERNAME).channels.add(channel)
     return key
 
