@@ -1,7 +1,12 @@
 """The login throttle through HTTP: the API's auth/login/ and the admin's login form."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
 from django.test import Client
 
 from conftest import ApiClient
@@ -130,3 +135,36 @@ def test_an_admin_login_resets_the_count(demo):
     again = [login(demo.admin_username, "wrong").status_code for _ in range(5)]
     # Then all five were checked: the admin's success started the count over
     assert again == [400] * 5
+
+
+# One oms process with the environment's REDIS_URL, failing two logins of `admin` through the throttle.
+FAIL_TWICE = """
+import sys
+import django
+django.setup()
+from oms.access.throttle import login_attempt
+for n in range(2):
+    try:
+        with login_attempt(username="admin", address=f"10.1.{sys.argv[1]}.{n}", failures=(ValueError,)):
+            raise ValueError("wrong password")
+    except ValueError:
+        pass
+"""
+
+
+def test_processes_sharing_a_redis_see_one_count(demo, redis_port, settings):
+    # Given this process's cache in a Redis, and two other oms processes given it as REDIS_URL,
+    # each failing two logins of the demo admin
+    url = f"redis://127.0.0.1:{redis_port}/0"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    cache.clear()
+    environment = {**os.environ, "REDIS_URL": url, "OMS_LOGIN_WINDOW_SECONDS": str(WINDOW)}
+    for process in ("1", "2"):
+        subprocess.run([sys.executable, "-c", FAIL_TWICE, process], env=environment, check=True, timeout=60)
+    # When this process fails a fifth time, then sends the right password
+    fifth = login(demo.admin_username, "wrong")
+    right = login(demo.admin_username, demo.admin_password)
+    cache.clear()
+    # Then the fifth was still checked and the right password is refused: one count of five
+    assert fifth.status_code == 400
+    assert_rate_limited(right)
