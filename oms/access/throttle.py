@@ -20,6 +20,7 @@ from django.core.cache import cache
 from oms.core.errors import ErrorCode, Problem, RateLimited
 
 _PREFIX = "oms:login-failures"
+_EXPIRY_MARGIN_SECONDS = 60
 
 
 @contextmanager
@@ -50,7 +51,9 @@ def login_attempt(
     except failures:
         for key in keys.values():
             # add() is a no-op when the key exists, incr() is atomic: concurrent failures all count.
-            cache.add(key, 0, timeout=retry_after + 1)
+            # The key names its window, so it may outlive it: the margin keeps it from expiring
+            # between add() and incr() (which raises on a missing key) however long the hash took.
+            cache.add(key, 0, timeout=retry_after + _EXPIRY_MARGIN_SECONDS)
             cache.incr(key)
         raise
     cache.delete(keys["username"])
