@@ -3,9 +3,15 @@
 import copy
 import json
 import os
+import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
+import redis
+from django.core.cache import cache
 from django.test import Client
 
 from oms.access.services import clear_key_cache, create_api_key
@@ -34,6 +40,49 @@ def _fresh_key_cache():
     clear_key_cache()
     yield
     clear_key_cache()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_port(tmp_path_factory):
+    """Debian's redis-server on a free loopback port, without persistence, for this module."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = _free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(host="127.0.0.1", port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    else:
+        process.kill()
+        pytest.fail("redis-server did not start")
+    yield port
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Django's cache holds the login throttle's counts and cached list counts: none carries over."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

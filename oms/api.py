@@ -25,6 +25,7 @@ from oms.core.errors import (
     NotFound,
     PermissionDenied,
     Problem,
+    RateLimited,
     ValidationFailed,
 )
 from oms.core.http import UnsupportedMediaType, error_response
@@ -94,13 +95,17 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (UnsupportedMediaType, 415),
     (IdempotencyKeyReused, 422),
     (BatchTransitionRefused, 406),
+    (RateLimited, 429),
 ]
 
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     status = next(code for cls, code in _STATUS if isinstance(exc, cls))
-    return error_response(status, exc.problems, exc.detail, **exc.extra)
+    response = error_response(status, exc.problems, exc.detail, **exc.extra)
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response
 
 
 @api.exception_handler(NinjaValidationError)

@@ -186,6 +186,21 @@ OMS_IDEMPOTENCY_TTL_SECONDS = int(os.environ.get("OMS_IDEMPOTENCY_TTL_SECONDS", 
 # A keyed request that has not answered after this long is taken to have died (a crash); its key
 # may then be claimed again by a retry of the same request. Keep it above the longest request.
 OMS_IDEMPOTENCY_LOCK_TIMEOUT_SECONDS = int(os.environ.get("OMS_IDEMPOTENCY_LOCK_TIMEOUT_SECONDS", "60"))
+# Login throttle (oms/access/throttle.py): failed logins allowed per username and per client
+# address within a window, on the API's auth/login/ and the admin's login form.
+OMS_LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("OMS_LOGIN_FAILURES_PER_USERNAME", "5"))
+OMS_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("OMS_LOGIN_FAILURES_PER_ADDRESS", "20"))
+OMS_LOGIN_WINDOW_SECONDS = int(os.environ.get("OMS_LOGIN_WINDOW_SECONDS", "600"))
+
+# The cache holds the login throttle's counts (and cached list counts): with REDIS_URL they are
+# shared by every process and replica; without it each process counts on its own.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
 
 LOGGING = {
     "version": 1,

@@ -13,10 +13,7 @@ from __future__ import annotations
 import gc
 import importlib
 import os
-import shutil
 import socket
-import subprocess
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -50,43 +47,6 @@ CHANNEL = 2
 
 
 # --- Redis and channel-app -----------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def redis_port(tmp_path_factory):
-    """Debian's redis-server on a free loopback port, without persistence, for this module."""
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server); channel-app needs Redis")
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=workdir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import redis
-
-    client = redis.Redis(host="127.0.0.1", port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    else:
-        process.kill()
-        pytest.fail("redis-server did not start")
-    yield port
-    process.terminate()
-    process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +146,7 @@ def _user_with_key(channel: Channel) -> str:
     from django.contrib.auth import get_user_model
 
     get_user_model().objects.create_user(username=USERNAME, password=PASSWORD)
-    key = login(username=USERNAME, password=PASSWORD)
+    key = login(username=USERNAME, password=PASSWORD, address="127.0.0.1")
     ApiKey.objects.get(user__username=USERNAME).channels.add(channel)
     return key
 

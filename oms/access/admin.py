@@ -2,8 +2,31 @@
 `oms token create` (or by logging in), since its clear value is shown once and never stored."""
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
 
 from oms.access.models import ApiKey
+from oms.access.throttle import login_attempt
+from oms.core.errors import RateLimited
+
+
+class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin's login form under the API login's throttle: past the limits the form shows the
+    refusal as its error (200, no Retry-After: a browser form, not a client that retries)."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username is None or not self.cleaned_data.get("password"):
+            return super().clean()  # nothing to hash: the form reports the missing field
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        try:
+            with login_attempt(username=username, address=address, failures=(ValidationError,)):
+                return super().clean()
+        except RateLimited as exc:
+            raise ValidationError(exc.detail, code=str(exc.problems[0].code)) from None
+
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(ApiKey)

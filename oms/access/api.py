@@ -24,8 +24,14 @@ class LoginOut(Schema):
 @router.post(
     "/auth/login/",
     auth=None,
-    response={200: LoginOut, 400: ErrorOut, 413: ErrorOut},
+    response={200: LoginOut, 400: ErrorOut, 413: ErrorOut, 429: ErrorOut},
     summary="Exchange a username and password for an API key",
 )
 def auth_login(request: HttpRequest, credentials: LoginIn) -> HttpResponse:
-    return json_response({"key": login(username=credentials.username, password=credentials.password)})
+    key = login(
+        username=credentials.username,
+        password=credentials.password,
+        # The peer's address; the proxy setting that trusts X-Forwarded-For comes with deployment.
+        address=request.META.get("REMOTE_ADDR", ""),
+    )
+    return json_response({"key": key})

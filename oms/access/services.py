@@ -14,6 +14,7 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 
 from oms.access.models import ApiKey
+from oms.access.throttle import login_attempt
 from oms.channels.models import Channel
 from oms.core.errors import ErrorCode, NotAuthenticated, NotFound, Problem, ValidationFailed
 
@@ -48,17 +49,19 @@ def create_api_key(
     return api_key, clear
 
 
-def login(*, username: str, password: str) -> str:
+def login(*, username: str, password: str, address: str) -> str:
     """Omnitron's auth/login/: the user's key, the same on every login until the password changes.
 
     The key is derived (HMAC of the user and password hash under SECRET_KEY), so it needs no
     clear-text storage; the row holding its digest carries the channel grants set in the admin.
+    Failures are throttled per username and per client `address` (RateLimited past the limits).
     """
-    user = authenticate(username=username, password=password)
-    if user is None or not user.is_active:
-        raise ValidationFailed(
-            Problem("non_field_errors", ErrorCode.INVALID, "Unable to log in with provided credentials.")
-        )
+    with login_attempt(username=username, address=address, failures=(ValidationFailed,)):
+        user = authenticate(username=username, password=password)
+        if user is None or not user.is_active:
+            raise ValidationFailed(
+                Problem("non_field_errors", ErrorCode.INVALID, "Unable to log in with provided credentials.")
+            )
     material = f"login:{user.pk}:{user.password}".encode()
     clear = KEY_PREFIX + hmac.new(settings.SECRET_KEY.encode(), material, hashlib.sha256).hexdigest()[:40]
     ApiKey.objects.get_or_create(

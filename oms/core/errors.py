@@ -40,6 +40,7 @@ class ErrorCode(StrEnum):
     INVALID_TRANSITION = "invalid_transition"
     ALREADY_CANCELLED = "already_cancelled"
     CANCELLATION_PENDING = "cancellation_pending"
+    RATE_LIMITED = "rate_limited"
 
 
 def printable(text: str) -> str:
@@ -80,6 +81,11 @@ class DomainError(Exception):
         self.extra = extra
         super().__init__(self.detail)
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the error body."""
+        return {}
+
 
 class ValidationFailed(DomainError):
     """The request is wrong; nothing was written (400)."""
@@ -99,6 +105,18 @@ class NotAuthenticated(DomainError):
 
 class Conflict(DomainError):
     """The request collides with stored state, e.g. a different order under the same number (409)."""
+
+
+class RateLimited(DomainError):
+    """Too many attempts; one is let through again after `retry_after` seconds (429)."""
+
+    def __init__(self, problems: list[Problem] | Problem, *, retry_after: int):
+        super().__init__(problems)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 def summarise(problems: list[Problem]) -> str:

@@ -72,7 +72,7 @@ def test_active_user_names_the_user_behind_a_login_key(demo):
     get_user_model().objects.create_user(
         username="integration", password="a-long-password", email="i@example.com"
     )
-    key = login(username="integration", password="a-long-password")
+    key = login(username="integration", password="a-long-password", address="127.0.0.1")
     ApiKey.objects.get(user__username="integration").channels.add(1)
     # When its key asks who it is, and a request without a key does
     me = ApiClient(key).get("/api/v1/active_user/")
