@@ -148,10 +148,15 @@ def _refuse_inexact(value: Any) -> None:
 
 def parse_integer(value: Any) -> int:
     """A JSON integer, or a string of ASCII digits with an optional sign; NotANumber otherwise."""
-    kind = type(value)  # the create path reads a dozen ids per order: the usual forms first
-    if kind is int:
+    if type(value) is int:  # the create path reads a dozen ids per order: the usual form first
         return value
-    if kind is str and len(value) <= _LONGEST_INTEGER and _INTEGER_TEXT.fullmatch(value):
+    if isinstance(value, str):
+        if not _INTEGER_TEXT.fullmatch(value):
+            if not _numeric_looking(value):
+                raise NotANumber("invalid_type", "Expected an integer.")
+            raise _not_plain(value, "an integer", "ASCII digits and an optional sign")
+        if len(value.lstrip("+-")) > _LONGEST_INTEGER:
+            raise NotANumber("out_of_range", "The number has too many digits.")
         return int(value)
     _refuse_inexact(value)
     if isinstance(value, bool):
@@ -160,39 +165,32 @@ def parse_integer(value: Any) -> int:
         return value
     if isinstance(value, float):
         raise NotANumber("invalid_type", "Expected an integer, got a number with a fraction or an exponent.")
-    if not isinstance(value, str):
-        raise NotANumber("invalid_type", "Expected an integer.")
-    if not _INTEGER_TEXT.fullmatch(value):
-        if not _numeric_looking(value):
-            raise NotANumber("invalid_type", "Expected an integer.")
-        raise _not_plain(value, "an integer", "ASCII digits and an optional sign")
-    if len(value.lstrip("+-")) > _LONGEST_INTEGER:
-        raise NotANumber("out_of_range", "The number has too many digits.")
-    return int(value)
+    raise NotANumber("invalid_type", "Expected an integer.")
 
 
 def parse_decimal(value: Any) -> Decimal:
     """A JSON number (read exactly as written), or a string of ASCII digits with an optional sign
     and at most one decimal point; NotANumber otherwise."""
-    if type(value) is str and _DECIMAL_TEXT.fullmatch(value):  # money as clients send it, first
-        number = Decimal(value)
-        return abs(number) if number.is_zero() else number  # "-0" is 0
-    _refuse_inexact(value)
-    if isinstance(value, bool):
-        raise NotANumber("invalid_type", "Expected a number, got a boolean.")
-    if isinstance(value, Decimal | int):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise NotANumber("out_of_range", "Expected a finite number.")
-        number = Decimal(repr(value))
-    elif isinstance(value, str):
+    if isinstance(value, str):  # money as clients send it, first
         if not _DECIMAL_TEXT.fullmatch(value):
             raise _not_plain(value, "a number", "ASCII digits, an optional sign, at most one decimal point")
         number = Decimal(value)
     else:
-        raise NotANumber("invalid_type", "Expected a number or a numeric string.")
+        number = _json_decimal(value)
     return abs(number) if number.is_zero() else number  # "-0" is 0
+
+
+def _json_decimal(value: Any) -> Decimal:
+    _refuse_inexact(value)
+    if isinstance(value, bool):
+        raise NotANumber("invalid_type", "Expected a number, got a boolean.")
+    if isinstance(value, Decimal | int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise NotANumber("out_of_range", "Expected a finite number.")
+        return Decimal(repr(value))
+    raise NotANumber("invalid_type", "Expected a number or a numeric string.")
 
 
 def _as_schema_error(parse: Any) -> Any:
@@ -386,7 +384,7 @@ def text(max_length: int, min_length: int = 0, *, key: bool = False) -> Any:
     schema's fields and fails on one that lets such a string through."""
     checks = [AfterValidator(_storable), *([AfterValidator(_visible)] if key else [])]
     return Annotated[
-        str, Field(min_length=min_length, max_length=max_length), BeforeValidator(_exact_number), *checks
+        str, Field(min_length=min_length, max_length=max_length), _as_schema_error(_exact), *checks
     ]
 
 
@@ -408,12 +406,9 @@ def _visible(value: str) -> str:
     return value
 
 
-def _exact_number(value: Any) -> Any:
+def _exact(value: Any) -> Any:
     # A number sent for text is kept as text (coerce_numbers_to_str), but only one read exactly.
-    try:
-        _refuse_inexact(value)
-    except NotANumber as error:
-        raise PydanticCustomError(error.code, str(error)) from None
+    _refuse_inexact(value)
     return value
 
 

@@ -52,19 +52,22 @@ def new_instance(model: type[M], values: dict[str, Any]) -> M:
     for attname, factory in factories:
         row[attname] = factory()
     row.update(values)
-    row["_state"] = ModelState()
-    instance = model.__new__(model)
-    instance.__dict__ = row
-    return instance
+    return _instance(model, row)
 
 
 def stored_instance(model: type[M], values: dict[str, Any]) -> M:
     """A stored row of `model` known by some of its columns (by attname, the pk included), as
     `Model.from_db` builds it with the others deferred (loaded if read, as after `.only()`)."""
+    instance = _instance(model, values)
+    _mark_stored(instance)
+    return instance
+
+
+def _instance(model: type[M], attributes: dict[str, Any]) -> M:
+    # What Model.__init__ leaves, minus its work: the column values and a fresh ModelState.
+    attributes["_state"] = ModelState()
     instance = model.__new__(model)
-    instance.__dict__ = values
-    values["_state"] = state = ModelState()
-    state.adding, state.db = False, DEFAULT_DB_ALIAS
+    instance.__dict__ = attributes
     return instance
 
 
