@@ -65,22 +65,21 @@ _store_down_until = 0.0
 
 @dataclass(frozen=True, slots=True)
 class Limit:
-    """A token bucket: `burst` tokens, refilled at `quota.fill_rate` per second."""
+    """A token bucket: `burst` tokens, refilled at `rate` per second."""
 
     text: str
     quota: Quota
+    burst: int
+    rate: float
+    # The RateLimit-Policy header, written once: q is the burst, w the seconds an empty bucket
+    # takes to fill (q/w is the rate).
+    policy: str
 
-    @property
-    def burst(self) -> int:
-        return self.quota.burst
-
-    @property
-    def rate(self) -> float:
-        return self.quota.fill_rate
-
-    def policy(self) -> str:
-        # q: the burst; w: the seconds an empty bucket takes to fill (q/w is the rate).
-        return f'"{POLICY}";q={self.burst};w={max(1, math.ceil(self.burst / self.rate))}'
+    @classmethod
+    def of(cls, text: str, quota: Quota) -> Limit:
+        burst, rate = quota.burst, quota.fill_rate
+        policy = f'"{POLICY}";q={burst};w={max(1, math.ceil(burst / rate))}'
+        return cls(text=text, quota=quota, burst=burst, rate=rate, policy=policy)
 
 
 def parse_limit(text: str) -> Limit | None:
@@ -99,7 +98,7 @@ def parse_limit(text: str) -> Limit | None:
             f'"{text}" is not a rate limit: write one rate, e.g. "50/s", "3000/m burst 200" or "off" '
             "(units s, m, h, d; a rate and a burst of at least 1)."
         )
-    return Limit(text=cleaned, quota=quotas[0])
+    return Limit.of(cleaned, quotas[0])
 
 
 def validate_limit(text: str) -> None:
@@ -144,7 +143,7 @@ class Decision:
 
     def headers(self) -> list[tuple[str, str]]:
         headers = [
-            ("RateLimit-Policy", self.limit.policy()),
+            ("RateLimit-Policy", self.limit.policy),
             ("RateLimit", f'"{POLICY}";r={self.remaining};t={self.reset}'),
         ]
         if not self.allowed:
@@ -192,7 +191,7 @@ def _spend(bucket: str, limit: Limit, cost: int) -> Decision | None:
     if _store_down_until and time.monotonic() < _store_down_until:
         return None
     try:
-        result = _throttle(quota).limit(bucket, cost=cost)
+        result = _throttle(quota).limiter.limit(bucket, cost)
     except StoreUnavailableError as error:
         # Not asked again for a while: a Redis that times out would cost every request the timeout.
         _store_down_until = time.monotonic() + _STORE_RETRY_SECONDS
@@ -217,7 +216,7 @@ _stores: dict[str | None, BaseStore] = {}
 
 def _throttle(quota: Quota) -> Throttled:
     store = _store()
-    key = (id(store), quota.rate.period, quota.rate.limit, quota.burst)
+    key = (id(store), quota.period_sec, quota.rate.limit, quota.burst)
     throttle = _throttles.get(key)
     if throttle is None:
         throttle = Throttled(
