@@ -74,12 +74,16 @@ class Limit:
     # The RateLimit-Policy header, written once: q is the burst, w the seconds an empty bucket
     # takes to fill (q/w is the rate).
     policy: str
+    # Part of the bucket's name: a key whose limit changes starts on a full bucket of the new
+    # one (GCRA's state is a time, which another rate would read as another debt).
+    signature: str
 
     @classmethod
     def of(cls, text: str, quota: Quota) -> Limit:
         burst, rate = quota.burst, quota.fill_rate
         policy = f'"{POLICY}";q={burst};w={max(1, math.ceil(burst / rate))}'
-        return cls(text=text, quota=quota, burst=burst, rate=rate, policy=policy)
+        signature = f"{quota.rate.limit}/{quota.period_sec}:{burst}"
+        return cls(text=text, quota=quota, burst=burst, rate=rate, policy=policy, signature=signature)
 
 
 def parse_limit(text: str) -> Limit | None:
@@ -191,7 +195,7 @@ def _spend(bucket: str, limit: Limit, cost: int) -> Decision | None:
     if _store_down_until and time.monotonic() < _store_down_until:
         return None
     try:
-        result = _throttle(quota).limiter.limit(bucket, cost)
+        result = _throttle(quota).limiter.limit(f"{bucket}:{limit.signature}", cost)
     except StoreUnavailableError as error:
         # Not asked again for a while: a Redis that times out would cost every request the timeout.
         _store_down_until = time.monotonic() + _STORE_RETRY_SECONDS

@@ -21,7 +21,7 @@ from django.test import Client
 
 from conftest import ApiClient, _free_port
 from oms.access.models import ApiKey
-from oms.access.services import create_api_key
+from oms.access.services import clear_key_cache, create_api_key
 from oms.channels.models import Channel
 from oms.core import ratelimit
 from oms.orders.api.lane import CreateOrderLane
@@ -206,6 +206,19 @@ def test_a_keys_own_limit_comes_before_its_channels_and_the_default(demo, limit,
         "own": [200, 429, 429, 429],
         "both": [200, 200, 200, 429],
     }
+
+
+def test_a_changed_limit_starts_on_a_full_bucket(limit, api):
+    # Given a key that spent its burst of 2 at 1 per hour
+    limit("1/h", burst=2)
+    spent = [api.get(ORDERS).status_code for _ in range(3)]
+    # When its limit is raised (the key is read again, as after OMS_API_KEY_CACHE_SECONDS)
+    limit("1/h", burst=3)
+    clear_key_cache()
+    answers = [api.get(ORDERS) for _ in range(4)]
+    # Then the new limit applies at once, from a full bucket
+    assert spent == [200, 200, 429]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
 
 
 def test_off_removes_the_limit_and_its_headers(demo, limit):
