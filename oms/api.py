@@ -14,7 +14,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader
 
 from oms.access.api import router as access_router
-from oms.access.services import Principal, authenticate_key
+from oms.access.services import Principal, authenticate_key, spend_rate_limit
 from oms.catalog.api import router as catalog_router
 from oms.channels.api import router as channels_router
 from oms.core.errors import (
@@ -38,17 +38,26 @@ from oms.integrations.services.batches import BatchTransitionRefused
 from oms.locations.api import router as locations_router
 from oms.orders.api import create_router as orders_create_router
 from oms.orders.api import router as orders_router
+from oms.orders.api.bulk import orders_sent
 
 log = logging.getLogger(__name__)
 
 
 class TokenAuth(APIKeyHeader):
-    """`Authorization: Token <key>` (Django REST framework's form, used by Omnitron) or the bare key."""
+    """`Authorization: Token <key>` (Django REST framework's form, used by Omnitron) or the bare key;
+    the request is charged to the key's rate limit here, before anything else is done for it."""
 
     param_name = "Authorization"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Principal:
-        return authenticate_key(key or "")
+        principal = authenticate_key(key or "")
+        cost = _COSTS.get(request.resolver_match.url_name if request.resolver_match else None)
+        spend_rate_limit(request.META, principal, cost=cost(request) if cost else 1)
+        return principal
+
+
+# Routes whose requests cost more than one token: a bulk create, one per order it sends.
+_COSTS = {"create_orders_bulk": orders_sent}
 
 
 # Path parameters that are ids: `pk` and `<noun>_id`.

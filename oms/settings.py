@@ -110,6 +110,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the RateLimit headers go on every API answer, whoever made it.
+    "oms.core.middleware.RateLimitHeaders",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "oms.core.middleware.ApiErrorBodyMiddleware",
@@ -192,13 +194,21 @@ OMS_LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("OMS_LOGIN_FAILURES_PER_USE
 OMS_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("OMS_LOGIN_FAILURES_PER_ADDRESS", "20"))
 OMS_LOGIN_WINDOW_SECONDS = int(os.environ.get("OMS_LOGIN_WINDOW_SECONDS", "600"))
 
-# The cache holds the login throttle's counts (and cached list counts): with REDIS_URL they are
-# shared by every process and replica; without it each process counts on its own.
-if os.environ.get("REDIS_URL"):
+# Per API key (oms/core/ratelimit.py): a token bucket of OMS_RATE_LIMIT_BURST tokens refilled at
+# OMS_RATE_LIMIT ("<n>/s", "/m", "/h"...; "off" for none); one token per request, one per order in
+# a bulk create. Keys and channels may have their own (admin, `oms token create --rate`).
+OMS_RATE_LIMIT = os.environ.get("OMS_RATE_LIMIT", "50/s")
+OMS_RATE_LIMIT_BURST = int(os.environ.get("OMS_RATE_LIMIT_BURST", "100"))
+
+# The cache holds the login throttle's counts (and cached list counts), and Redis the rate limits'
+# buckets: with REDIS_URL they are shared by every process and replica; without it each process
+# counts on its own.
+REDIS_URL = os.environ.get("REDIS_URL") or None
+if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
+            "LOCATION": REDIS_URL,
         }
     }
 

@@ -31,12 +31,12 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "prefix", "user", "shared", "is_active", "created_date"]
+    list_display = ["id", "name", "prefix", "user", "shared", "rate_limit", "is_active", "created_date"]
     list_filter = ["is_active", "shared", "channels"]
     list_select_related = ["user"]
     search_fields = ["name", "prefix", "user__username"]
     filter_horizontal = ["channels"]
-    fields = ["name", "prefix", "user", "channels", "shared", "is_active", "created_date"]
+    fields = ["name", "prefix", "user", "channels", "shared", "rate_limit", "is_active", "created_date"]
     readonly_fields = ["prefix", "user", "created_date"]
 
     def has_add_permission(self, request) -> bool:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from oms.channels.models import Channel
+from oms.core.models import rate_limit_field
 
 
 class ApiKey(models.Model):
@@ -24,6 +25,10 @@ class ApiKey(models.Model):
     channels = models.ManyToManyField(Channel, blank=True, related_name="api_keys")
     shared = models.BooleanField(default=False, help_text="May write data shared by all channels (catalog).")
     is_active = models.BooleanField(default=True)
+    rate_limit = rate_limit_field(
+        help_text='This key\'s own rate limit, e.g. "200/s burst 400", "3000/m" or "off". Empty: the '
+        "highest of its channels' limits, else OMS_RATE_LIMIT.",
+    )
     created_date = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from collections.abc import Iterable
@@ -17,21 +18,32 @@ from oms.access.models import ApiKey
 from oms.access.throttle import login_attempt
 from oms.channels.models import Channel
 from oms.core.errors import ErrorCode, NotAuthenticated, NotFound, Problem, ValidationFailed
+from oms.core.ratelimit import Limit, charge, most_generous, parse_limit
 
 KEY_PREFIX = "oms_"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the key and what it may see. `channel_ids` is None for every channel."""
+    """Who is calling: the key and what it may see. `channel_ids` is None for every channel;
+    `rate_limit` None is no limit."""
 
     key_id: int
     name: str
     channel_ids: frozenset[int] | None
     shared: bool
+    rate_limit: Limit | None = None
 
     def can_see(self, channel_id: int) -> bool:
         return self.channel_ids is None or channel_id in self.channel_ids
+
+
+def spend_rate_limit(environ: dict, principal: Principal, *, cost: int = 1) -> None:
+    """Charge the request of `environ` (request.META) `cost` tokens of the key's bucket, once per
+    request; RateLimited past the key's limit."""
+    charge(environ, bucket=f"key:{principal.key_id}", limit=principal.rate_limit, cost=cost)
 
 
 def hash_key(key: str) -> str:
@@ -40,13 +52,42 @@ def hash_key(key: str) -> str:
 
 @transaction.atomic
 def create_api_key(
-    *, name: str, channels: Iterable[Channel] = (), shared: bool = False, key: str | None = None
+    *,
+    name: str,
+    channels: Iterable[Channel] = (),
+    shared: bool = False,
+    key: str | None = None,
+    rate_limit: str = "",
 ) -> tuple[ApiKey, str]:
-    """Create a key granted `channels`; returns the row and the clear key (shown once, never stored)."""
+    """Create a key granted `channels`; returns the row and the clear key (shown once, never stored).
+    ValidationFailed for a `rate_limit` that is not one (see oms.core.ratelimit.parse_limit)."""
+    rate_limit = _checked_rate_limit(rate_limit)
     clear = key or KEY_PREFIX + secrets.token_hex(20)
-    api_key = ApiKey.objects.create(name=name, key_hash=hash_key(clear), prefix=clear[:12], shared=shared)
+    api_key = ApiKey.objects.create(
+        name=name, key_hash=hash_key(clear), prefix=clear[:12], shared=shared, rate_limit=rate_limit
+    )
     api_key.channels.set(list(channels))
     return api_key, clear
+
+
+def set_key_rate_limit(*, api_key_id: int, rate_limit: str) -> ApiKey:
+    """Give a key its own rate limit (empty: its channels' or the default again). Each process
+    sees it once its cached key expires (OMS_API_KEY_CACHE_SECONDS). NotFound for an unknown key,
+    ValidationFailed for a limit that is not one."""
+    rate_limit = _checked_rate_limit(rate_limit)
+    if not ApiKey.objects.filter(pk=api_key_id).update(rate_limit=rate_limit):
+        raise NotFound(Problem("api_key", ErrorCode.NOT_FOUND, f"API key {api_key_id} does not exist."))
+    return ApiKey.objects.get(pk=api_key_id)
+
+
+def _checked_rate_limit(text: str) -> str:
+    text = " ".join(text.split())
+    try:
+        if text:
+            parse_limit(text)
+    except ValueError as error:
+        raise ValidationFailed(Problem("rate_limit", ErrorCode.INVALID_FORMAT, str(error))) from None
+    return text
 
 
 def login(*, username: str, password: str, address: str) -> str:
@@ -140,12 +181,31 @@ def _load_principal(digest: str) -> Principal | None:
     if api_key is None or (api_key.user is not None and not api_key.user.is_active):
         return None
     everything = api_key.user is not None and api_key.user.is_superuser
+    channels = api_key.channels.all()
     return Principal(
         key_id=api_key.pk,
         name=api_key.name,
-        channel_ids=None if everything else frozenset(c.pk for c in api_key.channels.all()),
+        channel_ids=None if everything else frozenset(c.pk for c in channels),
         shared=api_key.shared or everything,
+        rate_limit=_rate_limit_of(api_key, channels),
     )
+
+
+def _rate_limit_of(api_key: ApiKey, channels: Iterable[Channel]) -> Limit | None:
+    # Read with the key (its channels are fetched anyway), so a request costs no query for it.
+    if api_key.rate_limit:
+        return _limit_or_default(api_key.rate_limit)
+    granted = [_limit_or_default(channel.rate_limit or settings.OMS_RATE_LIMIT) for channel in channels]
+    return most_generous(granted) if granted else _limit_or_default(settings.OMS_RATE_LIMIT)
+
+
+def _limit_or_default(text: str) -> Limit | None:
+    try:
+        return parse_limit(text)
+    except ValueError:
+        # Written around the validators (SQL, a bad environment): the default rather than a 500.
+        log.error("Rate limit %r is not one; using OMS_RATE_LIMIT", text)
+        return parse_limit(settings.OMS_RATE_LIMIT)
 
 
 def _not_authenticated(message: str) -> NotAuthenticated:

@@ -3,7 +3,7 @@ external statuses, checkout providers, shipping option groups, reconciliations, 
 
 from django.db import models
 
-from oms.core.models import Named, Timestamped, money_field
+from oms.core.models import Named, Timestamped, money_field, rate_limit_field
 
 
 class Channel(Timestamped):
@@ -43,6 +43,10 @@ class Channel(Timestamped):
         choices=CancellationMode.choices,
         default=CancellationMode.IMMEDIATE,
         help_text="What the cancel endpoint does to the items it cancels.",
+    )
+    rate_limit = rate_limit_field(
+        help_text='The rate limit of the API keys granted this channel, e.g. "200/s burst 400" or "off" '
+        "(a key's own limit comes first; a key of several channels gets the highest). Empty: OMS_RATE_LIMIT.",
     )
 
     class Meta:

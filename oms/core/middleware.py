@@ -1,6 +1,6 @@
 """Middleware: every answer under /api/ carries the one JSON error body, even those Django makes
-itself (an unknown path, a wrong method, an unexpected crash); and the admin's middleware is
-skipped for API requests."""
+itself (an unknown path, a wrong method, an unexpected crash), and the rate limit's headers when
+the request was charged; and the admin's middleware is skipped for API requests."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django.middleware import csrf
 
 from oms.core.errors import ErrorCode, Problem
 from oms.core.http import API_PREFIX, AUTH_CHALLENGE, INTERNAL_ERROR_MESSAGE, JSON, error_response
+from oms.core.ratelimit import decision_headers
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,20 @@ class ApiErrorBodyMiddleware:
             if name.lower() not in _BODY_HEADERS:
                 replaced[name] = value
         return replaced
+
+
+class RateLimitHeaders:
+    """`RateLimit-Policy` and `RateLimit` (and Retry-After on a refusal) on the answer to a request
+    the API's key check charged (oms/core/ratelimit.py), whatever answered it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        for name, value in decision_headers(request.META):
+            response[name] = value
+        return response
 
 
 class _AdminOnly:

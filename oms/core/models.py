@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django.db import models
 
+from oms.core.ratelimit import validate_limit
+
 # Money: at most 12 digits with 2 decimals (up to 9,999,999,999.99), Decimal end to end.
 MONEY = {"max_digits": 12, "decimal_places": 2}
 # Rates are percentages from 0 to 100 with 2 decimals.
@@ -16,6 +18,12 @@ def money_field(**kwargs) -> models.DecimalField:
 
 def rate_field(**kwargs) -> models.DecimalField:
     return models.DecimalField(**RATE, **_decimal_default(kwargs))
+
+
+def rate_limit_field(*, help_text: str) -> models.CharField:
+    """A request rate limit as oms.core.ratelimit reads it ("50/s", "3000/m burst 200", "off"),
+    or empty: the one inherited (a channel's, OMS_RATE_LIMIT)."""
+    return models.CharField(max_length=64, blank=True, validators=[validate_limit], help_text=help_text)
 
 
 def _decimal_default(kwargs: dict) -> dict:

@@ -70,6 +70,7 @@ _COMMON_ERRORS = {
     401: "Unauthorized: no API key, or an unknown one.",
     403: "Forbidden: the key may not do this (writing the catalog needs the shared grant).",
     404: "Not Found: the channel (or one the key is not granted) or the object does not exist.",
+    429: "Too Many Requests: the key's rate limit is exhausted; retry after Retry-After seconds.",
 }
 _WRITE_ERRORS = {
     409: "Conflict: the request collides with stored state (a duplicate, an object in use).",
@@ -83,7 +84,8 @@ _IDEMPOTENCY_KEY = "Idempotency-Key"
 _KEY_ERRORS = {
     422: "Unprocessable Content: the Idempotency-Key was already used for a different request.",
 }
-_UNAUTHENTICATED = {401, 403}
+# Answers only a request with a key may get (a route without one answers none of them).
+_UNAUTHENTICATED = {401, 403, 429}
 
 
 def add_error_responses(schema: dict[str, Any]) -> None:

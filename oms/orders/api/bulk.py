@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from oms.access.services import get_channel_for
 from oms.channels.models import Channel
 from oms.core.answers import Answer, From
-from oms.core.errors import ErrorCode, Problem, ValidationFailed
+from oms.core.errors import DomainError, ErrorCode, Problem, ValidationFailed
 from oms.core.http import json_response, read_json
 from oms.core.openapi import json_body
 from oms.core.wire import ProblemOut, problems_from
@@ -66,11 +67,31 @@ class BulkCreateOut(Answer):
 @idempotent(max_body_setting="OMS_MAX_BULK_BODY_BYTES")
 def create_orders_bulk_view(request: HttpRequest, channel_id: int) -> HttpResponse:
     channel = get_channel_for(principal=request.auth, channel_id=channel_id)
-    data = parse_bulk_request(read_json(request, max_bytes=settings.OMS_MAX_BULK_BODY_BYTES))
+    data = parse_bulk_request(_payload(request))
     outcome = create_orders_bulk(
         channel=channel, payloads=data.orders, error_policy=ErrorPolicy(data.error_policy)
     )
     return json_response(bulk_to_wire(outcome, channel))
+
+
+def orders_sent(request: HttpRequest) -> int:
+    """What a bulk request costs against its key's rate limit: the number of orders it sends (at
+    least 1; a body the route refuses before looking at any order costs 1)."""
+    try:
+        payload = _payload(request)
+    except (DomainError, RequestDataTooBig):
+        return 1
+    orders = payload.get("orders") if isinstance(payload, dict) else None
+    if not isinstance(orders, list) or len(orders) > settings.OMS_MAX_ORDERS_PER_BULK:
+        return 1
+    return max(1, len(orders))
+
+
+def _payload(request: HttpRequest) -> Any:
+    # Parsed once per request: the rate limit counts the orders before the route reads them.
+    if not hasattr(request, "_bulk_payload"):
+        request._bulk_payload = read_json(request, max_bytes=settings.OMS_MAX_BULK_BODY_BYTES)
+    return request._bulk_payload
 
 
 def parse_bulk_request(payload: Any) -> BulkCreateIn:

@@ -35,11 +35,12 @@ from http import HTTPStatus
 from django.conf import settings
 from django.core import signals
 
-from oms.access.services import authenticate_key, get_channel_for
+from oms.access.services import authenticate_key, get_channel_for, spend_rate_limit
 from oms.core.added_headers import AddedHeaders
 from oms.core.bodies import PRINCIPAL
 from oms.core.errors import DomainError
 from oms.core.http import JSON, internal_error_response, parse_json
+from oms.core.ratelimit import decision_headers
 from oms.orders.api.create import created_answer
 from oms.orders.services import create_order
 
@@ -80,6 +81,7 @@ class CreateOrderLane:
                 *headers.items(),
                 ("Content-Length", str(len(content))),
                 *added_headers,
+                *decision_headers(environ),
             ],
         )
         return [content]
@@ -112,6 +114,7 @@ class CreateOrderLane:
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
             principal = environ.get(PRINCIPAL) or authenticate_key(environ.get("HTTP_AUTHORIZATION") or "")
+            spend_rate_limit(environ, principal)  # refused: Django answers the 429, not charging again
             channel = get_channel_for(principal=principal, channel_id=channel_id)
             return created_answer(create_order(channel=channel, payload=parse_json(body)), channel)
         except DomainError:

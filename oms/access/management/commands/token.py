@@ -1,11 +1,21 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from oms.access.services import create_api_key
+from oms.access.services import create_api_key, set_key_rate_limit
 from oms.channels.models import Channel
+from oms.core.errors import DomainError
+
+RATE_HELP = (
+    'the key\'s own rate limit: "<n>/s" (or /m, /h, /d) with an optional "burst <m>", or "off"; '
+    "without it the key has its channels' limit, else OMS_RATE_LIMIT"
+)
 
 
 class Command(BaseCommand):
-    help = "Manage API keys. `oms token create --channel 1 [--channel 2] [--name NAME] [--shared]` prints a new key."
+    help = (
+        "Manage API keys. `oms token create --channel 1 [--channel 2] [--name NAME] [--shared] "
+        '[--rate "200/s burst 400"]` prints a new key; `oms token set-rate ID RATE` changes a key\'s '
+        'rate limit ("default" for its channels\' or OMS_RATE_LIMIT again).'
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -15,13 +25,27 @@ class Command(BaseCommand):
         )
         create.add_argument("--name", default="cli", help="a label for the key")
         create.add_argument("--shared", action="store_true", help="may also write shared (catalog) data")
+        create.add_argument("--rate", default="", help=RATE_HELP)
+        set_rate = sub.add_parser("set-rate", help="change an existing key's rate limit")
+        set_rate.add_argument("key_id", type=int, help="the key's id (admin, API keys)")
+        set_rate.add_argument("rate", help=RATE_HELP + '; "default" to drop the key\'s own')
 
-    def handle(self, *args, action: str, channel: list[int], name: str, shared: bool, **options):
+    def handle(self, *args, action: str, **options):
+        try:
+            if action == "create":
+                self.stdout.write(self._create(**options))
+            else:
+                rate = "" if options["rate"].strip().lower() == "default" else options["rate"]
+                api_key = set_key_rate_limit(api_key_id=options["key_id"], rate_limit=rate)
+                self.stdout.write(f"{api_key}: rate limit {api_key.rate_limit or 'default'}")
+        except DomainError as error:
+            raise CommandError(error.detail) from None
+
+    def _create(self, *, channel: list[int], name: str, shared: bool, rate: str, **options) -> str:
         channels = list(Channel.objects.filter(pk__in=channel))
         missing = sorted(set(channel) - {c.pk for c in channels})
         if missing:
             raise CommandError(f"Unknown channel(s): {', '.join(map(str, missing))}")
         if not channels and not shared:
             raise CommandError("Grant at least one --channel (or --shared).")
-        _, key = create_api_key(name=name, channels=channels, shared=shared)
-        self.stdout.write(key)
+        return create_api_key(name=name, channels=channels, shared=shared, rate_limit=rate)[1]
