@@ -17,6 +17,7 @@ from django.test import Client
 from oms.access.services import clear_key_cache, create_api_key
 from oms.channels.models import Channel
 from oms.demo import load_demo
+from oms.observe.refusals import discard_pending_refusals
 
 FIXTURES = Path(__file__).parent / "tests" / "fixtures"
 SEED_REQUEST_TEXT = (FIXTURES / "seed_request.json").read_text()
@@ -83,6 +84,15 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _refusal_counts_kept_in_process(settings):
+    """Refusal counts are written to the dashboard's table only when a test asks (a write in the
+    middle of a request would change its query count)."""
+    settings.OMS_REFUSAL_FLUSH_SECONDS = float("inf")
+    discard_pending_refusals()
+    yield
 
 
 @pytest.fixture(autouse=True)

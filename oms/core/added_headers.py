@@ -17,6 +17,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse
 
 from oms.core.http import JSON
+from oms.observe.context import PROBE
 
 # What the middleware's answer may depend on, besides settings: the cache key.
 _KEYS = (
@@ -52,6 +53,7 @@ class AddedHeaders:
         if len(self._cache) >= _CACHE_MAX:
             return None  # hosts are client-sent: past the bound, unknown ones are not cached
         probe = {**environ, "wsgi.input": io.BytesIO(b""), "CONTENT_LENGTH": "0", "REQUEST_METHOD": "GET"}
+        probe[PROBE] = True  # not a request: not logged or counted
         response = self._handler.get_response(WSGIRequest(probe))
         headers = None
         if response.status_code == _ProbeHandler.STATUS:

@@ -1,0 +1,81 @@
+"""Prometheus metrics, and GET /metrics.
+
+Under gunicorn every worker is its own process: prometheus-client's multiprocess mode keeps each
+worker's values in a file under PROMETHEUS_MULTIPROC_DIR (oms/gunicorn_conf.py sets it up and
+cleans up after dead workers), and /metrics adds them up. Without that variable (runserver, tests)
+the values live in this process.
+
+Label values are never client text: a route is its URL template (or "unmatched"), a method one of
+HTTP's or "other", a channel one that exists and the key is granted, a code one of ErrorCode's.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+
+REQUESTS = Counter(
+    "oms_http_requests",
+    "HTTP requests answered, by route template, method and status.",
+    ["route", "method", "status"],
+)
+LATENCY = Histogram(
+    "oms_http_request_duration_seconds",
+    "Time to answer a request (until the answer's first byte is ready), by route template and method.",
+    ["route", "method"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+ORDERS = Counter(
+    "oms_orders",
+    "Orders received by channel and outcome: created, replayed, conflict, rejected.",
+    ["channel", "outcome"],
+)
+REJECTIONS = Counter(
+    "oms_order_rejections",
+    "Rejected orders by channel and error code (a rejection with several codes counts once per code).",
+    ["channel", "code"],
+)
+DB_QUERIES = Counter(
+    "oms_db_queries", "Database queries run while answering requests, by route template.", ["route"]
+)
+DB_CONNECTIONS = Counter("oms_db_connections_opened", "Database connections opened.", ["alias"])
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    return method if method in _METHODS else "other"
+
+
+def is_allowed(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in settings.OMS_METRICS_ALLOW)
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """The metrics in Prometheus's text format, for clients in OMS_METRICS_ALLOW (loopback by
+    default); anyone else gets the 404 of an unknown path."""
+    if not is_allowed(request.META.get("REMOTE_ADDR", "")):
+        return HttpResponseNotFound(b"Not found.", content_type="text/plain")
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    return HttpResponse(
+        generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4
+    )  # what every Prometheus reads
