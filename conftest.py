@@ -2,10 +2,12 @@
 
 import copy
 import json
+import logging
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,7 +19,9 @@ from django.test import Client
 from oms.access.services import clear_key_cache, create_api_key
 from oms.channels.models import Channel
 from oms.demo import load_demo
+from oms.observe.logs import JsonFormatter
 from oms.observe.refusals import discard_pending_refusals
+from oms.observe.tests.secrets import leaks
 
 FIXTURES = Path(__file__).parent / "tests" / "fixtures"
 SEED_REQUEST_TEXT = (FIXTURES / "seed_request.json").read_text()
@@ -84,6 +88,38 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+class _SuiteLog(logging.Handler):
+    """Every log record of the test run, as the configured formatter writes it."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.setFormatter(JsonFormatter())
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+_suite_log = _SuiteLog()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _suite_log_captured():
+    """Captures the whole run's logs; pytest_sessionfinish fails the run if any line holds a
+    secret or personal data (oms/observe/tests/secrets.py)."""
+    root = logging.getLogger()
+    root.addHandler(_suite_log)
+    yield
+    root.removeHandler(_suite_log)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    found = leaks(_suite_log.lines)
+    if found:
+        sys.stderr.write(f"\n{len(found)} log lines hold a secret or personal data, e.g.:\n{found[0]}\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)

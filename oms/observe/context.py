@@ -71,16 +71,16 @@ def note_order(outcome: str, *, number: str | None = None, codes: tuple[str, ...
     """One order's outcome: created, replayed, conflict or rejected (with its error codes)."""
     record = _current.get()
     if record is not None:
-        record.orders.append((outcome, codes))
+        record.orders.append((outcome, tuple(dict.fromkeys(codes))))
         if number is not None:
             record.order_number = number
 
 
 def note_codes(codes: tuple[str, ...]) -> None:
-    """The error codes of the request's refusal."""
+    """The error codes of the request's refusal (each once)."""
     record = _current.get()
     if record is not None:
-        record.codes = codes
+        record.codes = tuple(dict.fromkeys(codes))
 
 
 def count_query() -> None:
