@@ -199,6 +199,14 @@ class ApiClient:
 
 
 @pytest.fixture
+def operator(demo) -> Client:
+    """A browser session of the demo admin, logged in with the password `oms demo` prints."""
+    client = Client()
+    assert client.login(username=demo.admin_username, password=demo.admin_password)
+    return client
+
+
+@pytest.fixture
 def key_for():
     """A new API key granted the given channel ids."""
 
