@@ -70,9 +70,16 @@ def request_series(route: str, method: str, status: int):
 _request_series: dict[tuple[str, str, int], Histogram] = {}
 
 
-def is_allowed(address: str) -> bool:
+# Headers a proxy adds: behind one, the peer address is the proxy's (loopback, for nginx on the
+# same machine), not the client's, so a proxied request is never taken for a local one.
+_PROXIED = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+
+
+def is_allowed(meta: dict) -> bool:
+    if any(header in meta for header in _PROXIED):
+        return False
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(meta.get("REMOTE_ADDR", ""))
     except ValueError:
         return False
     return any(ip in ipaddress.ip_network(net, strict=False) for net in settings.OMS_METRICS_ALLOW)
@@ -80,8 +87,8 @@ def is_allowed(address: str) -> bool:
 
 def metrics(request: HttpRequest) -> HttpResponse:
     """The metrics in Prometheus's text format, for clients in OMS_METRICS_ALLOW (loopback by
-    default); anyone else gets the 404 of an unknown path."""
-    if not is_allowed(request.META.get("REMOTE_ADDR", "")):
+    default) that reach the server directly; anyone else gets the 404 of an unknown path."""
+    if not is_allowed(request.META):
         return HttpResponseNotFound(b"Not found.", content_type="text/plain")
     registry = REGISTRY
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -92,3 +92,14 @@ def test_metrics_are_for_loopback_only_unless_networks_are_allowed(settings):
     assert Client().get("/metrics").status_code == 404
     settings.OMS_METRICS_ALLOW = ["::1/128"]
     assert Client(REMOTE_ADDR="::1").get("/metrics").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("header", ["HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP"])
+def test_a_request_through_a_proxy_is_not_local(header):
+    # Given a proxy on this machine (nginx): its requests come from loopback, with the client's
+    # address in a header
+    proxied = Client(REMOTE_ADDR="127.0.0.1", **{header: "203.0.113.9"})
+    # When a client asks through it, then it is refused, whatever the header says
+    assert proxied.get("/metrics").status_code == 404
+    assert Client(REMOTE_ADDR="127.0.0.1", **{header: "127.0.0.1"}).get("/metrics").status_code == 404
