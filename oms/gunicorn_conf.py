@@ -30,17 +30,19 @@ wsgi_app = "oms.wsgi:application"
 # gunicorn 27's control socket lives at one path per user: two servers on a machine would share it.
 control_socket_disable = True
 
-# Prometheus metrics (oms/observe/metrics.py): each worker writes its values to files in this
-# directory and GET /metrics adds them up. Set before any worker starts (they inherit it); a
-# directory we made ourselves is removed at exit.
-_metrics_dir_made = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-if _metrics_dir_made:
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="oms-metrics-")
+# Prometheus metrics (oms/observe/metrics.py): each worker writes its values to files in
+# PROMETHEUS_MULTIPROC_DIR and GET /metrics adds them up. Set by the master before any worker
+# starts (they inherit it); a directory made here is removed at exit.
+_made_metrics_dir: list[str] = []
 
 
 def on_starting(server):
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not path:
+        path = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="oms-metrics-")
+        _made_metrics_dir.append(path)
     # A previous server's files would add its counts to ours (and a reused pid collides).
-    for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
+    for stale in Path(path).glob("*.db"):
         stale.unlink()
 
 
@@ -50,5 +52,5 @@ def child_exit(server, worker):
 
 
 def on_exit(server):
-    if _metrics_dir_made:
-        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+    for path in _made_metrics_dir:
+        shutil.rmtree(path, ignore_errors=True)

@@ -50,6 +50,10 @@ DB_QUERIES = Counter(
 )
 DB_CONNECTIONS = Counter("oms_db_connections_opened", "Database connections opened.", ["alias"])
 
+# As prometheus-client decided when it was imported (just above): set later (a module importing
+# gunicorn_conf.py), the variable would send /metrics to files this process never wrote.
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -91,7 +95,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     if not is_allowed(request.META):
         return HttpResponseNotFound(b"Not found.", content_type="text/plain")
     registry = REGISTRY
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if MULTIPROCESS:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     return HttpResponse(
