@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
@@ -125,7 +126,7 @@ def finish(record: Record, status: int, *, path: str, principal: object) -> None
     }
     if status >= 400:
         fields["codes"] = list(record.codes)
-    if log.isEnabledFor(logging.INFO):
+    if settings.OMS_REQUEST_LOG and log.isEnabledFor(logging.INFO):
         # A record made directly: logging's own path looks for the caller in the stack, a third
         # of the line's cost, for a line whose origin is always this one.
         line = logging.LogRecord(log.name, logging.INFO, __file__, 0, "request", None, None)

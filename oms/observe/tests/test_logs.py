@@ -45,6 +45,15 @@ def test_a_create_logs_one_line_with_its_fields(api, caplog):
     assert line["duration_ms"] > 0 and line["queries"] > 0 and isinstance(line["key_id"], int)
 
 
+def test_the_request_line_can_be_turned_off(api, caplog, settings):
+    # Given the request lines turned off
+    settings.OMS_REQUEST_LOG = False
+    caplog.set_level(logging.INFO)
+    # When an order is created, then it has its request id but no line
+    assert api.create_order(minimal_body("LOG-OFF"))["X-Request-ID"]
+    assert request_lines(caplog) == []
+
+
 @pytest.mark.parametrize("sent", ["", "a" * 129, "has space", "new\nline", "esc\x1b[31m", "ünï"], ids=repr)
 def test_an_unsafe_or_long_request_id_is_replaced(api, sent):
     answer = api.client.get("/api/v1/channel/1/orders/", HTTP_X_REQUEST_ID=sent, **api.auth)
