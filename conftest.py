@@ -2,10 +2,12 @@
 
 import copy
 import json
+import logging
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,6 +20,9 @@ from oms.access.services import clear_key_cache, create_api_key
 from oms.channels.models import Channel
 from oms.core.ratelimit import clear_buckets
 from oms.demo import load_demo
+from oms.observe.logs import JsonFormatter
+from oms.observe.refusals import discard_pending_refusals
+from oms.observe.tests.secrets import leaks
 
 FIXTURES = Path(__file__).parent / "tests" / "fixtures"
 SEED_REQUEST_TEXT = (FIXTURES / "seed_request.json").read_text()
@@ -100,6 +105,47 @@ def _fresh_cache():
     cache.clear()
 
 
+class _SuiteLog(logging.Handler):
+    """Every log record of the test run, as the configured formatter writes it."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.setFormatter(JsonFormatter())
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+_suite_log = _SuiteLog()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _suite_log_captured():
+    """Captures the whole run's logs; pytest_sessionfinish fails the run if any line holds a
+    secret or personal data (oms/observe/tests/secrets.py)."""
+    root = logging.getLogger()
+    root.addHandler(_suite_log)
+    yield
+    root.removeHandler(_suite_log)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    found = leaks(_suite_log.lines)
+    if found:
+        sys.stderr.write(f"\n{len(found)} log lines hold a secret or personal data, e.g.:\n{found[0]}\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _refusal_counts_kept_in_process(settings):
+    """Refusal counts are written to the dashboard's table only when a test asks (a write in the
+    middle of a request would change its query count)."""
+    settings.OMS_REFUSAL_FLUSH_SECONDS = float("inf")
+    discard_pending_refusals()
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """PBKDF2 is slow on purpose (~0.4 s for the demo admin); tests only need passwords to work."""
@@ -165,6 +211,14 @@ class ApiClient:
 
     def create_order(self, body, channel_id: int = 1, **headers):
         return self.post(f"/api/v1/channel/{channel_id}/create_orders/", body, **headers)
+
+
+@pytest.fixture
+def operator(demo) -> Client:
+    """A browser session of the demo admin, logged in with the password `oms demo` prints."""
+    client = Client()
+    assert client.login(username=demo.admin_username, password=demo.admin_password)
+    return client
 
 
 @pytest.fixture

@@ -2,6 +2,11 @@
 
 import multiprocessing
 import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from prometheus_client import multiprocess
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # One request at a time per process, 2 x cores processes to overlap database waits. Measured by
@@ -24,3 +29,28 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 wsgi_app = "oms.wsgi:application"
 # gunicorn 27's control socket lives at one path per user: two servers on a machine would share it.
 control_socket_disable = True
+
+# Prometheus metrics (oms/observe/metrics.py): each worker writes its values to files in
+# PROMETHEUS_MULTIPROC_DIR and GET /metrics adds them up. Set by the master before any worker
+# starts (they inherit it); a directory made here is removed at exit.
+_made_metrics_dir: list[str] = []
+
+
+def on_starting(server):
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not path:
+        path = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="oms-metrics-")
+        _made_metrics_dir.append(path)
+    # A previous server's files would add its counts to ours (and a reused pid collides).
+    for stale in Path(path).glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    # A dead worker's counters stay (they are counts so far); its live gauges are dropped.
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    for path in _made_metrics_dir:
+        shutil.rmtree(path, ignore_errors=True)

@@ -4,12 +4,17 @@ from django.views.generic import RedirectView
 
 from oms.api import api
 from oms.core.views import healthz
+from oms.observe.admin import dashboard
+from oms.observe.metrics import metrics
 
 urlpatterns = [
     # The API first: every request walks this list until a prefix matches.
     path("api/v1/", api.urls),
+    # Before admin/: the admin reads any other admin/<name>/ as an app's index.
+    path("admin/dashboard/", admin.site.admin_view(dashboard), name="oms-dashboard"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     # The interactive API docs, also at the short address integrators try first.
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
 ]

@@ -15,12 +15,15 @@ def _application():
 
     from oms.access.services import authenticate_key
     from oms.core.bodies import RequestBodies, bound_chunk_sizes
+    from oms.observe.requests import ObservedRequests
 
     app = django_application
     for lane in reversed(settings.OMS_WSGI_LANES):  # needs the apps loaded, as above
         app = import_string(lane)(app)
     bound_chunk_sizes()  # gunicorn's parser: a chunk larger than any body is refused at once
-    return RequestBodies(app, authenticate=authenticate_key)
+    # Outermost: every answer, the body layer's refusals included, is logged, counted and carries
+    # its X-Request-ID.
+    return ObservedRequests(RequestBodies(app, authenticate=authenticate_key))
 
 
 application = _application()

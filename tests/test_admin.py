@@ -19,14 +19,6 @@ ORDERS = "/admin/orders/order/"
 
 
 @pytest.fixture
-def operator(demo) -> Client:
-    """A browser session of the demo admin, logged in with the password `oms demo` prints."""
-    client = Client()
-    assert client.login(username=demo.admin_username, password=demo.admin_password)
-    return client
-
-
-@pytest.fixture
 def seed_order(api, seed_body) -> Order:
     response = api.create_order(seed_body)
     assert response.status_code == 201, response.content

@@ -57,6 +57,21 @@ def browser(seed_order):
             chromium.close()
 
 
+def ours_only(page, live_server) -> list[str]:
+    """Lets `page` reach our server only; returns the list of the other addresses it asked for."""
+    elsewhere = []
+
+    def route(route):
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", route)
+    return elsewhere
+
+
 def test_an_operator_finds_the_seed_order_and_its_items(live_server, demo, seed_order, browser):
     # Given the seed order, posted through the API, and the demo admin's login
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
@@ -88,16 +103,7 @@ def test_the_api_docs_work_without_internet(live_server, browser):
     # Given a browser that reaches nothing but our server (no CDN)
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     page.set_default_timeout(20_000)
-    elsewhere = []
-
-    def ours_only(route):
-        if route.request.url.startswith(live_server.url):
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", ours_only)
+    elsewhere = ours_only(page, live_server)
     # When it opens the API docs
     page.goto(f"{live_server.url}/api/v1/docs")
     # Then Swagger UI draws the operations, create_orders among them, with nothing from elsewhere
@@ -105,4 +111,34 @@ def test_the_api_docs_work_without_internet(live_server, browser):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUTPUT / "docs.png"))
     assert "SalesChannelCreateOrder" in page.locator("#swagger-ui").inner_text()
+    assert elsewhere == []
+
+
+def test_the_operator_dashboard_draws_its_charts_with_data(live_server, demo, seed_order, browser):
+    # Given the seed order and a refused one, posted before the browser starts, and a browser
+    # that reaches nothing but our server
+    refused = ApiClient(demo.token).create_order({"order": {"number": "BROWSER-BAD"}, "order_item": []})
+    assert refused.status_code == 400
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.set_default_timeout(20_000)
+    elsewhere = ours_only(page, live_server)
+    # When the operator logs in and follows the dashboard link of the admin's index
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", demo.admin_username)
+    page.fill("#id_password", demo.admin_password)
+    page.click("input[type=submit]")
+    assert page.title().endswith("oms admin")
+    page.click("#operator-dashboard-link a")
+    page.wait_for_selector("#dashboard svg.chart")
+    # Then the charts are drawn, with the order's channel and the refusal's codes in them
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "dashboard.png"), full_page=True)
+    line = page.locator("svg.chart polyline.series", has=page.locator("title", has_text="Demo web store"))
+    assert line.count() == 1 and int(line.get_attribute("data-total")) >= 2  # the demo's and the seed
+    assert line.bounding_box()["width"] > 500  # drawn across the chart, not collapsed
+    bars = page.locator("svg.chart rect.bar")
+    names = [bars.nth(i).get_attribute("data-name") for i in range(bars.count())]
+    assert "required" in names and "too_short" in names
+    assert any("create_orders" in name for name in names)
+    assert all(bars.nth(i).bounding_box()["width"] >= 1 for i in range(bars.count()))
     assert elsewhere == []

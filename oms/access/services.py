@@ -19,6 +19,7 @@ from oms.access.throttle import login_attempt
 from oms.channels.models import Channel
 from oms.core.errors import ErrorCode, NotAuthenticated, NotFound, Problem, ValidationFailed
 from oms.core.ratelimit import Limit, charge, most_generous, parse_limit
+from oms.observe.context import note_channel
 
 KEY_PREFIX = "oms_"
 
@@ -219,4 +220,5 @@ def get_channel_for(*, principal: Principal, channel_id: int) -> Channel:
     channel = _active_channel(channel_id) if principal.can_see(channel_id) else None
     if channel is None:
         raise NotFound(Problem("channel_id", ErrorCode.NOT_FOUND, f"Channel {channel_id} does not exist."))
+    note_channel(channel.pk)  # the request's channel, for its log line and metrics
     return channel

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 
 from oms.core.http import JSON
 from oms.core.ratelimit import DECISION
+from oms.observe.context import PROBE
 
 # What the middleware's answer may depend on, besides settings: the cache key.
 _KEYS = (
@@ -54,6 +55,7 @@ class AddedHeaders:
             return None  # hosts are client-sent: past the bound, unknown ones are not cached
         probe = {**environ, "wsgi.input": io.BytesIO(b""), "CONTENT_LENGTH": "0", "REQUEST_METHOD": "GET"}
         probe.pop(DECISION, None)  # a request's own rate limit headers must never be cached for others
+        probe[PROBE] = True  # not a request: not logged or counted
         response = self._handler.get_response(WSGIRequest(probe))
         headers = None
         if response.status_code == _ProbeHandler.STATUS:

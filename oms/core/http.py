@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from oms.core.errors import DomainError, ErrorCode, Problem, ValidationFailed, summarise
 from oms.core.render import dumps
 from oms.core.wire import json_float
+from oms.observe.context import note_codes
 
 JSON = "application/json"
 API_PREFIX = "/api/"
@@ -120,6 +121,7 @@ def error_response(
     status: int, problems: list[Problem], detail: str | None = None, **extra: Any
 ) -> HttpResponse:
     """The one error body of the API: {"detail", "errors": [{"path", "code", "message"}]}."""
+    note_codes(tuple(str(p.code) for p in problems))  # for the request's log line and metrics
     return json_response(
         {
             "detail": detail if detail is not None else summarise(problems),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from oms.core.csv_export import CsvExportMixin
 from oms.core.errors import DomainError
 from oms.orders.enums import OrderStatus
 from oms.orders.models import CancellationReason, Order, OrderHistory, OrderItem
@@ -147,7 +148,7 @@ def _move_items_to(status: str):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OrderAdmin(CsvExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "channel",

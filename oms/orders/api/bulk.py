@@ -18,6 +18,7 @@ from oms.core.http import json_response, read_json
 from oms.core.openapi import json_body
 from oms.core.wire import ProblemOut, problems_from
 from oms.idempotency.http import idempotent
+from oms.observe.context import note_order
 from oms.orders.api.router import create_router
 from oms.orders.presenters import order_to_wire
 from oms.orders.schemas import OrderOut
@@ -71,6 +72,8 @@ def create_orders_bulk_view(request: HttpRequest, channel_id: int) -> HttpRespon
     outcome = create_orders_bulk(
         channel=channel, payloads=data.orders, error_policy=ErrorPolicy(data.error_policy)
     )
+    for result in outcome.results:
+        note_order(str(result.status), codes=tuple(str(p.code) for p in result.problems))
     return json_response(bulk_to_wire(outcome, channel))
 
 

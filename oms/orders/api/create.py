@@ -10,6 +10,7 @@ from oms.core.http import JSON, read_json, warning_header
 from oms.core.openapi import ERROR_RESPONSES, REPLAYED_HEADER, WARNING_HEADER, json_body, response_headers
 from oms.core.render import dumps
 from oms.idempotency.http import idempotent
+from oms.observe.context import note_order
 from oms.orders.api.router import create_router
 from oms.orders.presenters import order_to_wire
 from oms.orders.schemas import OrderCreateIn, OrderOut
@@ -41,6 +42,7 @@ def created_answer(result: OrderCreated, channel: Channel) -> tuple[int, bytes, 
     body = order_to_wire(
         result.order, channel=channel, items=result.items, fund_transfer_ids=result.fund_transfer_ids
     )
+    note_order("replayed" if result.replayed else "created", number=result.order.number)
     headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
     if result.warnings:
         headers["Warning"] = warning_header(result.warnings)

@@ -132,7 +132,8 @@ def prepare_order(
     if problems:
         return problems, None
     if warnings:
-        log.warning("channel %s order %s: %s", channel.pk, parsed.data.order.number, "; ".join(warnings))
+        # %r: the order number and the field names are the client's text (a newline, an escape)
+        log.warning("channel %s order %r: %r", channel.pk, parsed.data.order.number, warnings)
     mismatch = bool(totals.problems) and channel.totals_check == Channel.TotalsCheck.WARN
     if mismatch:
         warnings.append("Totals do not add up: " + " ".join(p.message for p in totals.problems))

@@ -20,6 +20,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.urls import reverse
 
+from oms.observe.requests import ObservedRequests
 from oms.orders.api.lane import PATH, CreateOrderLane
 from oms.orders.models import Order, OrderItem
 from oms.orders.tests.payloads import minimal_body
@@ -116,12 +117,14 @@ def both(body, **kw) -> tuple[Answer, Answer, int]:
     """The lane's answer and Django's alone, each from the same database state (rolled back
     after each); and how many times the lane handed the request to Django."""
     django = CountingApp()
-    lane = CreateOrderLane(django)
+    # Both behind the request layer, as served: the same X-Request-ID comes back from either.
+    lane = ObservedRequests(CreateOrderLane(django))
+    kw = {"HTTP_X_REQUEST_ID": "lane-or-django", **kw}
     with transaction.atomic():
         by_lane = call(lane, body, **kw)
         transaction.set_rollback(True)
     with transaction.atomic():
-        by_django = call(WSGIHandler(), body, **kw)
+        by_django = call(ObservedRequests(WSGIHandler()), body, **kw)
         transaction.set_rollback(True)
     return by_lane, by_django, django.calls
 
@@ -299,13 +302,13 @@ def test_a_database_down_is_one_create_attempt_one_traceback_and_djangos_500(tok
 
     monkeypatch.setattr(CursorWrapper, "execute", down)
     django = CountingApp()
-    by_lane = call(CreateOrderLane(django), body, **auth(token))
+    by_lane = call(ObservedRequests(CreateOrderLane(django)), body, **auth(token), HTTP_X_REQUEST_ID="down")
     # One attempt (the first query of the create), one logged traceback, no hand-over
     assert (len(attempts), django.calls) == (1, 0)
     assert len([r for r in caplog.records if r.exc_info]) == 1
     # And the answer is the one Django gives alone
     assert by_lane.status == "500 Internal Server Error"
-    assert_same(by_lane, call(WSGIHandler(), body, **auth(token)))
+    assert_same(by_lane, call(ObservedRequests(WSGIHandler()), body, **auth(token), HTTP_X_REQUEST_ID="down"))
 
 
 def test_the_lanes_are_the_settings_and_the_create_lane_can_be_turned_off(settings):
@@ -315,9 +318,9 @@ def test_the_lanes_are_the_settings_and_the_create_lane_can_be_turned_off(settin
     from oms import wsgi
 
     settings.OMS_WSGI_LANES = []
-    assert wsgi._application().app is django_application
+    assert wsgi._application().app.app is django_application  # behind the request layer, the body layer
     settings.OMS_WSGI_LANES = ["oms.orders.api.lane.CreateOrderLane"]
-    assert isinstance(wsgi._application().app, CreateOrderLane)
+    assert isinstance(wsgi._application().app.app, CreateOrderLane)
     # OMS_CREATE_LANE=0 leaves it out
     lanes = subprocess.run(
         [sys.executable, "-c", "from django.conf import settings; print(settings.OMS_WSGI_LANES)"],

@@ -1,0 +1,105 @@
+"""GET /metrics: names and values after a known sequence of requests (through Django's handler,
+through the create lane and the body layer as served, and through gunicorn with 2 workers)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import resolve
+
+from oms.observe.requests import ORDER_ROUTES
+from oms.observe.tests.scrape import delta, parse, value
+from oms.orders.tests.payloads import minimal_body
+
+CREATE = "api/v1/channel/<int:channel_id>/create_orders/"
+BULK = "api/v1/channel/<int:channel_id>/create_orders/bulk/"
+ORDERS = "api/v1/channel/<int:channel_id>/orders/"
+
+
+def scrape(client: Client | None = None):
+    answer = (client or Client()).get("/metrics")
+    assert answer.status_code == 200
+    assert answer["Content-Type"].startswith("text/plain; version=0.0.4")
+    return parse(answer.content.decode())
+
+
+def test_the_order_route_is_the_create_routes_template():
+    assert ORDER_ROUTES == {resolve("/api/v1/channel/1/create_orders/").route} == {CREATE}
+
+
+@pytest.mark.django_db
+def test_requests_orders_and_queries_are_counted_by_route_channel_outcome_and_code(api, key_for):
+    # Given the counts so far
+    before = scrape()
+    # When: a create, its replay, a conflict, a rejection with two codes, a bulk of one created
+    # and one rejected, an unknown channel, a list, and a path that matches no route
+    assert api.create_order(minimal_body("M-1")).status_code == 201
+    assert api.create_order(minimal_body("M-1")).status_code == 200
+    assert api.create_order(minimal_body("M-1", amount="99.00")).status_code == 409
+    bad = minimal_body("M-2", customer=987654)
+    bad["order_item"][0]["product"] = "x"
+    assert api.create_order(bad).status_code == 400
+    bulk = {
+        "orders": [minimal_body("M-3"), minimal_body("M-4", customer=987654)],
+        "error_policy": "reject_failed",
+    }
+    assert api.post("/api/v1/channel/1/create_orders/bulk/", bulk).status_code == 200
+    assert api.create_order(minimal_body("M-5"), channel_id=999).status_code == 404
+    assert api.get("/api/v1/channel/1/orders/").status_code == 200
+    assert api.get("/api/v1/no/such/path/").status_code == 404
+    after = scrape()
+
+    # Then requests by route template, method and status
+    requests = "oms_http_request_duration_seconds_count"
+    assert delta(before, after, requests, route=CREATE, method="POST", status="201") == 1
+    assert delta(before, after, requests, route=CREATE, method="POST", status="200") == 1
+    assert delta(before, after, requests, route=CREATE, method="POST", status="409") == 1
+    assert delta(before, after, requests, route=CREATE, method="POST", status="400") == 1
+    assert delta(before, after, requests, route=CREATE, method="POST", status="404") == 1
+    assert delta(before, after, requests, route=BULK, method="POST", status="200") == 1
+    assert delta(before, after, requests, route=ORDERS, method="GET", status="200") == 1
+    assert delta(before, after, requests, route="unmatched", method="GET", status="404") == 1
+    # in buckets of time taken
+    bucket = "oms_http_request_duration_seconds_bucket"
+    assert delta(before, after, bucket, route=CREATE, method="POST", status="201", le="+Inf") == 1
+    assert delta(before, after, bucket, route=CREATE, method="POST", status="201", le="10.0") == 1
+    # orders per channel and outcome (bulk's each count; the unknown channel's does not)
+    orders = "oms_orders_total"
+    assert delta(before, after, orders, channel="1", outcome="created") == 2
+    assert delta(before, after, orders, channel="1", outcome="replayed") == 1
+    assert delta(before, after, orders, channel="1", outcome="conflict") == 1
+    assert delta(before, after, orders, channel="1", outcome="rejected") == 2
+    assert value(after, orders, channel="999", outcome="rejected") == 0
+    # rejections per code: the single create's two codes, bulk's one
+    rejections = "oms_order_rejections_total"
+    assert delta(before, after, rejections, channel="1", code="not_found") == 2
+    assert delta(before, after, rejections, channel="1", code="invalid_type") == 1
+    # and database queries, per route
+    assert delta(before, after, "oms_db_queries_total", route=CREATE) > 5
+    assert delta(before, after, "oms_db_queries_total", route=ORDERS) >= 1
+
+
+@pytest.mark.django_db
+def test_metrics_are_for_loopback_only_unless_networks_are_allowed(settings):
+    # Given a client outside loopback
+    outside = Client(REMOTE_ADDR="10.1.2.3")
+    # When it asks, then the path does not exist for it
+    assert outside.get("/metrics").status_code == 404
+    # Given its network allowed (and loopback not), when each asks
+    settings.OMS_METRICS_ALLOW = ["10.0.0.0/8"]
+    # then it gets them, and loopback does not
+    assert outside.get("/metrics").status_code == 200
+    assert Client().get("/metrics").status_code == 404
+    settings.OMS_METRICS_ALLOW = ["::1/128"]
+    assert Client(REMOTE_ADDR="::1").get("/metrics").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("header", ["HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP"])
+def test_a_request_through_a_proxy_is_not_local(header):
+    # Given a proxy on this machine (nginx): its requests come from loopback, with the client's
+    # address in a header
+    proxied = Client(REMOTE_ADDR="127.0.0.1", **{header: "203.0.113.9"})
+    # When a client asks through it, then it is refused, whatever the header says
+    assert proxied.get("/metrics").status_code == 404
+    assert Client(REMOTE_ADDR="127.0.0.1", **{header: "127.0.0.1"}).get("/metrics").status_code == 404
