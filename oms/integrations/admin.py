@@ -12,6 +12,7 @@ from oms.integrations.models import (
     BatchRequest,
     CancellationRequest,
     Catalog,
+    CatalogItem,
     ChannelConf,
     ErrorReport,
     IntegrationAction,
@@ -35,6 +36,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 register_table(ChannelConf, ["channel", "modified_date"])
 register_table(
     Catalog, ["id", "name", "channel", "price_list", "stock_list"], filters=["channel"], search=["name"]
+)
+# What each channel sells: adding a product here puts it in the channel's product feed, deleting
+# it reports it deleted to the channel.
+register_table(
+    CatalogItem,
+    ["id", "catalog", "product", "created_date"],
+    filters=["catalog"],
+    search=["=product__sku", "product__name"],
+    raw_id_fields=["product"],
 )
 
 

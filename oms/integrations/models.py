@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from oms.catalog.models import PriceList, StockList
+from oms.catalog.models import PriceList, Product, StockList
 from oms.channels.models import CargoCompany, Channel
 from oms.core.models import Named, Timestamped
 from oms.orders.models import CancellationReason, Order, OrderItem
@@ -50,6 +50,24 @@ class Catalog(Named, Timestamped):
             errors["stock_list"] = "The stock list belongs to another channel."
         if errors:
             raise ValidationError(errors)
+
+
+class CatalogItem(Timestamped):
+    """A product the catalog's channel sells: the channel's product, price and stock feeds hand
+    out the catalog's products, their prices in its price list and their stock in its stock list.
+    Removing an item is how a product leaves the channel (the feeds then report it deleted)."""
+
+    catalog = models.ForeignKey(Catalog, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["catalog", "product"], name="catalogitem_unique_product"),
+        ]
+
+    def __str__(self) -> str:
+        return f"product {self.product_id} in catalog {self.catalog_id}"
 
 
 class BatchRequest(Timestamped):
@@ -106,6 +124,12 @@ class IntegrationAction(Timestamped):
     object_id = models.PositiveBigIntegerField()
     remote_id = models.CharField(max_length=255, null=True, blank=True)
     version_date = models.DateTimeField(null=True, blank=True)
+    delivered_version = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The version (version_date) of the object in the last batch that ended done for it: "
+        "what the channel has. The product, price and stock feeds compare it with modified_date.",
+    )
     state = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUCCESS)
     failed_reason_type = models.CharField(max_length=16, choices=FailedReasonType.choices, blank=True)

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from oms.integrations.models import CancellationRequest, Catalog, ChannelConf
+from oms.integrations.models import CancellationRequest, Catalog, CatalogItem, ChannelConf
 from oms.integrations.tests.given import make_order
 from oms.orders.models import CancellationReason
 
@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 MODELS = [
     "channelconf",
     "catalog",
+    "catalogitem",
     "integrationaction",
     "batchrequest",
     "errorreport",
@@ -75,3 +76,17 @@ def test_a_catalog_with_another_channels_lists_is_refused(admin_client):
     assert response.status_code == 200
     assert "belongs to another channel" in response.content.decode()
     assert not Catalog.objects.exists()
+
+
+def test_an_operator_puts_a_product_in_a_catalog_and_finds_it_by_sku(admin_client):
+    # Given channel 1's catalog
+    catalog = Catalog.objects.create(channel_id=1, name="Web", price_list_id=1, stock_list_id=1)
+    # When an operator adds product 2 to it
+    response = admin_client.post(
+        "/admin/integrations/catalogitem/add/", {"catalog": catalog.pk, "product": 2}
+    )
+    # Then the catalog holds it, and a search by its sku finds it
+    assert response.status_code == 302
+    assert list(CatalogItem.objects.values_list("catalog_id", "product_id")) == [(catalog.pk, 2)]
+    found = admin_client.get("/admin/integrations/catalogitem/", {"q": "DEMO-MUG"})
+    assert "DEMO-MUG" in found.content.decode()
