@@ -20,7 +20,17 @@ from oms.access.services import create_api_key
 from oms.catalog.models import PriceList, ProductPrice, ProductStock, StockList
 from oms.channels.models import Channel
 from oms.demo import load_demo
-from oms.integrations.models import BatchRequest, Catalog, CatalogItem, ErrorReport, IntegrationAction
+from oms.integrations.models import (
+    BatchRequest,
+    Catalog,
+    CatalogItem,
+    CategoryTree,
+    ChannelConf,
+    ErrorReport,
+    IntegrationAction,
+    ProductCategory,
+)
+from oms.integrations.services.categories import create_category_node
 from tests.channel_app_side.catalog import CATALOG
 from tests.channel_app_side.live import Api, import_channel_app_settings, point_channel_app, user_with_key
 
@@ -38,7 +48,8 @@ def channel_app_settings(redis_port):
 @pytest.fixture
 def shop(live_server, channel_app_settings, redis_port, monkeypatch, settings):
     """The demo data; channel 2's catalog selling products 1-3 (priced and stocked in channel 2's
-    lists); channel-app's user granted channel 2; the catalog team's key for the changes."""
+    lists), placed in the categories of the channel's tree; channel-app's user granted channel 2;
+    the catalog team's key for the changes."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     load_demo()
     channel = Channel.objects.get(pk=CHANNEL)
@@ -50,6 +61,14 @@ def shop(live_server, channel_app_settings, redis_port, monkeypatch, settings):
         stock_list=StockList.objects.get(channel=channel),
     )
     CatalogItem.objects.bulk_create([CatalogItem(catalog=catalog, product_id=pk) for pk in (1, 2, 3)])
+    tree = CategoryTree.objects.create(name="Marketplace")
+    root = create_category_node(tree=tree, parent=None, name="All")
+    apparel, home = (create_category_node(tree=tree, parent=root, name=name) for name in ("Apparel", "Home"))
+    ProductCategory.objects.bulk_create(
+        [ProductCategory(product_id=1, category=apparel)]
+        + [ProductCategory(product_id=pk, category=home) for pk in (2, 3)]
+    )
+    ChannelConf.objects.create(channel=channel, conf={}, category_tree=tree)
     team = Api(live_server.url, create_api_key(name="catalog team", shared=True)[1])
     point_channel_app(
         monkeypatch, live_server, channel_app_settings, catalog=catalog.pk, redis_port=redis_port
@@ -91,9 +110,8 @@ def _writes() -> list[tuple[str, str]]:
 
 def _sync_everything() -> None:
     """One round of the catalog jobs a worker schedules."""
-    # Categories: oms keeps no category tree (docs/akinon-clients.md); the default flow's other steps run.
-    products().insert_products(add_categories=False)
-    products().update_products(add_categories=False)
+    products().insert_products()
+    products().update_products()
     products().delete_products()
     prices().update_product_prices()
     stocks().update_product_stocks()
@@ -102,7 +120,7 @@ def _sync_everything() -> None:
 def test_the_catalog_reaches_the_marketplace_and_then_only_what_changes(shop):
     # Given a catalog of three products the marketplace has never seen
     # When channel-app's product service inserts them
-    products().insert_products(add_categories=False)
+    products().insert_products()
 
     # Then the marketplace lists each with its price and stock, and the run's batch is done
     assert _failures() == []
@@ -111,6 +129,7 @@ def test_the_catalog_reaches_the_marketplace_and_then_only_what_changes(shop):
     assert {sku: (listings[sku]["price"], listings[sku]["stock"]) for sku in SKUS} == dict.fromkeys(
         SKUS, (Decimal("100.00"), 100)
     )
+    assert [listings[sku]["category"] for sku in SKUS] == ["Apparel", "Home", "Home"]
     batch = BatchRequest.objects.filter(channel_id=CHANNEL, content_type__model="product").latest("pk")
     assert batch.status == BatchRequest.Status.DONE
     links = IntegrationAction.objects.filter(channel_id=CHANNEL, batch_request=batch)
@@ -144,7 +163,7 @@ def test_the_catalog_reaches_the_marketplace_and_then_only_what_changes(shop):
 
 def test_a_refused_stock_is_sent_again_and_a_product_out_of_the_catalog_is_deleted(shop):
     # Given the catalog on the marketplace
-    products().insert_products(add_categories=False)
+    products().insert_products()
     _writes()
 
     # When the cap's stock changes and the marketplace refuses that write

@@ -13,14 +13,18 @@ from oms.integrations.models import (
     CancellationRequest,
     Catalog,
     CatalogItem,
+    CategoryNode,
+    CategoryTree,
     ChannelConf,
     ErrorReport,
     IntegrationAction,
     LocationErrorReport,
     OperationalEvent,
     OrderShippingInfo,
+    ProductCategory,
 )
 from oms.integrations.services.cancellations import decide_cancellation_request
+from oms.integrations.services.categories import create_category_node
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -46,6 +50,36 @@ register_table(
     search=["=product__sku", "product__name"],
     raw_id_fields=["product"],
 )
+register_table(CategoryTree, ["id", "name", "modified_date"], search=["name"])
+register_table(
+    ProductCategory,
+    ["id", "product", "category"],
+    filters=["category__tree"],
+    search=["=product__sku", "category__name"],
+    raw_id_fields=["product", "category"],
+)
+
+
+@admin.register(CategoryNode)
+class CategoryNodeAdmin(admin.ModelAdmin):
+    """Nodes are numbered by the service (their path follows their parent's); a node keeps its
+    place once made, so its path and its descendants' stay right."""
+
+    list_display = ["id", "name", "path", "tree", "parent"]
+    list_filter = ["tree"]
+    search_fields = ["name", "=path"]
+    raw_id_fields = ["parent"]
+    readonly_fields = ["path", "created_date", "modified_date"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return self.readonly_fields + (["tree", "parent"] if obj is not None else [])
+
+    def save_model(self, request: HttpRequest, obj: CategoryNode, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = create_category_node(tree=obj.tree, parent=obj.parent, name=obj.name)
+        obj.pk, obj.path = created.pk, created.path
 
 
 @admin.register(IntegrationAction)

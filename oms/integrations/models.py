@@ -15,12 +15,67 @@ from oms.core.models import Named, Timestamped
 from oms.orders.models import CancellationReason, Order, OrderItem
 
 
+class CategoryTree(Named, Timestamped):
+    """A tree of categories (shared by every channel); a channel's configuration names the one
+    its products are sent under."""
+
+    name = models.CharField(max_length=128)
+
+
+class CategoryNode(Timestamped):
+    """A category. `path` is its materialised path (its parent's path and four digits, as
+    Omnitron's category nodes are numbered), so "under a node" is a prefix test."""
+
+    tree = models.ForeignKey(CategoryTree, on_delete=models.CASCADE, related_name="nodes")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField(max_length=255)
+    path = models.CharField(max_length=255, editable=False)
+
+    class Meta:
+        ordering = ["tree", "path"]
+        constraints = [models.UniqueConstraint(fields=["tree", "path"], name="categorynode_unique_path")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.path})"
+
+    def clean(self) -> None:
+        if self.parent_id and self.tree_id and self.parent.tree_id != self.tree_id:
+            raise ValidationError({"parent": "The parent is a node of another tree."})
+
+
+class ProductCategory(Timestamped):
+    """A product placed in a category."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(CategoryNode, on_delete=models.CASCADE, related_name="products")
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "product categories"
+        constraints = [
+            models.UniqueConstraint(fields=["product", "category"], name="productcategory_unique_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"product {self.product_id} in {self.category}"
+
+
 class ChannelConf(Timestamped):
     """Omnitron's `channel.conf`: the free-form settings an integration reads from `channels/{id}/`
     (`reason_mapping`, `cancellation_reason_id`, `send_shipping_info`, connection pool sizes...)."""
 
     channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="integration_conf")
     conf = models.JSONField(default=dict, blank=True)
+    category_tree = models.ForeignKey(
+        CategoryTree,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The tree the channel's products are sent under (channel-app's channel.category_tree).",
+    )
 
     class Meta:
         verbose_name = "channel configuration"

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from oms.catalog.models import ProductStock
 from oms.catalog.schemas import ProductOut
 from oms.core.answers import Answer, DateTimeOut, From, MoneyOut, RowOut, example
+from oms.integrations.services.categories import root_of
 
 # Every product is a simple one (Omnitron's product_type 0); channel-app asks for product_type=0.
 SIMPLE_PRODUCT = 0
@@ -107,3 +108,41 @@ class CatalogItemOut(RowOut):
     modified_date: DateTimeOut
 
     model_config = example(7, catalog=1, product=4, sku="TSHIRT-RED-M")
+
+
+class CategoryNodeOut(RowOut):
+    name: str
+    path: str
+    tree: Annotated[int, From("tree_id")]
+    parent: Annotated[int | None, From("parent_id")]
+    created_date: DateTimeOut
+    modified_date: DateTimeOut
+
+    model_config = example(5, name="T-shirts", path="00010002", tree=1, parent=1)
+
+
+def _root(tree: Any, ctx: Any) -> dict[str, Any] | None:
+    root = root_of(tree)
+    return CategoryNodeOut.render(root) if root is not None else None
+
+
+class CategoryTreeOut(RowOut):
+    """A category tree; `category_root["path"]` prefixes the path of every node in it."""
+
+    name: str
+    category_root: Annotated[CategoryNodeOut | None, From(resolve=_root)]
+    created_date: DateTimeOut
+    modified_date: DateTimeOut
+
+
+class ProductCategoryOut(RowOut):
+    product: Annotated[int, From("product_id")]
+    category: Annotated[int, From("category_id")]
+    created_date: DateTimeOut
+    modified_date: DateTimeOut
+
+
+class DetailedProductCategoryOut(ProductCategoryOut):
+    """With its category node whole (channel-app reads `category["path"]`)."""
+
+    category: CategoryNodeOut

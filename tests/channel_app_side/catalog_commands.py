@@ -22,7 +22,7 @@ class _Send(_MarketplaceCommand):
 
 
 class SendInsertedProducts(_Send):
-    """New listings: the product with the catalog price and stock channel-app attached."""
+    """New listings: the product with the catalog price, stock and category channel-app attached."""
 
     answer = ProductBatchRequestResponseDto
     what = "insert"
@@ -34,6 +34,7 @@ class SendInsertedProducts(_Send):
                 "name": product.name,
                 "price": money(product.productprice.price),
                 "stock": product.productstock.adjusted_stock,
+                "category": product.category_nodes[0]["name"],
             }
             for product in transformed_data
         ]

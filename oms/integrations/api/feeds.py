@@ -10,22 +10,29 @@ from oms.catalog.services.grants import require_shared_grant
 from oms.core.resources import Resource, Scope
 from oms.integrations.api.filters import (
     CATALOG_ITEM_FILTERS,
+    CATEGORY_NODE_FILTERS,
     CHANNEL_PRICE_FILTERS,
     CHANNEL_PRODUCT_FILTERS,
     CHANNEL_STOCK_FILTERS,
     FEED_SORTS,
+    ID_ONLY_SORTS,
+    PRODUCT_CATEGORY_FILTERS,
 )
 from oms.integrations.api.router import router
 from oms.integrations.schemas import CatalogItemIn
 from oms.integrations.schemas_feeds import (
     CatalogItemOut,
+    CategoryNodeOut,
+    CategoryTreeOut,
     ChannelPriceOut,
     ChannelProductOut,
     ChannelStockOut,
+    DetailedProductCategoryOut,
     DetailedProductOut,
     MappedProductOut,
+    ProductCategoryOut,
 )
-from oms.integrations.services import catalogs, feeds
+from oms.integrations.services import catalogs, categories, feeds
 
 SENT = (
     " Sent is tracked by the batch requests that carry the objects: an object in an open batch is"
@@ -112,6 +119,44 @@ for path, noun, what, out, filters, rows, inserts, updates in (
             router, suffix, feed_rows, name=f"list_{path}_{suffix.strip('/')}", summary=summary + SENT
         )
     feed.register(router)
+
+# Categories, as channel-app's product service reads them: the channel's tree (channels/{id}/
+# names it), its root's path, and each product's categories with their paths.
+Resource.of(
+    categories,
+    "category_tree",
+    CategoryTreeOut,
+    "list get",
+    filters=CATEGORY_NODE_FILTERS[:2],
+    sorts=ID_ONLY_SORTS,
+).register(router)
+Resource.of(
+    categories,
+    "category_node",
+    CategoryNodeOut,
+    "list get",
+    filters=CATEGORY_NODE_FILTERS,
+    sorts=ID_ONLY_SORTS,
+).register(router)
+PRODUCT_CATEGORIES = Resource.of(
+    categories,
+    "product_category",
+    ProductCategoryOut,
+    "list",
+    plural="product_categories",
+    filters=PRODUCT_CATEGORY_FILTERS,
+    sorts=ID_ONLY_SORTS,
+    summaries={"list": "The categories of the products the channel sells"},
+)
+PRODUCT_CATEGORIES.sublist(
+    router,
+    "detailed/",
+    categories.list_product_categories,
+    name="list_detailed_product_categories",
+    out=DetailedProductCategoryOut,
+    summary="The categories of the channel's products, each with its node (?product=)",
+)
+PRODUCT_CATEGORIES.register(router)
 
 Resource.of(
     catalogs,

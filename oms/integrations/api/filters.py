@@ -188,3 +188,18 @@ CATALOG_ITEM_FILTERS = [
     *id_filters("pk", "pk"),
     *datetime_filters("modified_date"),
 ]
+
+CATEGORY_NODE_FILTERS = [
+    *id_filters("pk", "pk"),
+    *id_filters("tree", "tree_id", what="category tree id"),
+    *id_filters("parent", "parent_id", what="node id"),
+    Filter("path", "path", text, description="Exact path."),
+    Filter("path__startswith", "path__startswith", text, description="Nodes under this path."),
+]
+
+PRODUCT_CATEGORY_FILTERS = [
+    *id_filters("pk", "pk"),
+    *id_filters("product", "product_id", what="product id"),
+    *id_filters("category", "category_id", what="category node id"),
+    *datetime_filters("modified_date"),
+]

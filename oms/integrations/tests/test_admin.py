@@ -4,7 +4,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from oms.integrations.models import CancellationRequest, Catalog, CatalogItem, ChannelConf
+from oms.integrations.models import (
+    CancellationRequest,
+    Catalog,
+    CatalogItem,
+    CategoryNode,
+    CategoryTree,
+    ChannelConf,
+)
 from oms.integrations.tests.given import make_order
 from oms.orders.models import CancellationReason
 
@@ -13,6 +20,9 @@ MODELS = [
     "channelconf",
     "catalog",
     "catalogitem",
+    "categorytree",
+    "categorynode",
+    "productcategory",
     "integrationaction",
     "batchrequest",
     "errorreport",
@@ -90,3 +100,22 @@ def test_an_operator_puts_a_product_in_a_catalog_and_finds_it_by_sku(admin_clien
     assert list(CatalogItem.objects.values_list("catalog_id", "product_id")) == [(catalog.pk, 2)]
     found = admin_client.get("/admin/integrations/catalogitem/", {"q": "DEMO-MUG"})
     assert "DEMO-MUG" in found.content.decode()
+
+
+def test_an_operator_adds_category_nodes_numbered_under_their_parent(admin_client):
+    # Given a tree with its root
+    tree = CategoryTree.objects.create(name="Marketplace")
+    admin_client.post("/admin/integrations/categorynode/add/", {"tree": tree.pk, "name": "All"})
+    root = CategoryNode.objects.get()
+    # When an operator adds two nodes under the root
+    for name in ("Shirts", "Mugs"):
+        response = admin_client.post(
+            "/admin/integrations/categorynode/add/", {"tree": tree.pk, "parent": root.pk, "name": name}
+        )
+        assert response.status_code == 302
+    # Then each is numbered under the root's path
+    assert list(CategoryNode.objects.order_by("path").values_list("name", "path")) == [
+        ("All", "0001"),
+        ("Shirts", "00010001"),
+        ("Mugs", "00010002"),
+    ]

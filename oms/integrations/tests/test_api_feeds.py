@@ -8,7 +8,16 @@ import pytest
 
 from oms.catalog.models import PriceList, Product, ProductPrice, ProductStock, StockList
 from oms.channels.models import Channel
-from oms.integrations.models import Catalog, CatalogItem, IntegrationAction
+from oms.core.errors import ValidationFailed
+from oms.integrations.models import (
+    Catalog,
+    CatalogItem,
+    CategoryTree,
+    ChannelConf,
+    IntegrationAction,
+    ProductCategory,
+)
+from oms.integrations.services.categories import create_category_node
 from oms.integrations.tests.given import delete, patch
 
 pytestmark = pytest.mark.django_db
@@ -306,3 +315,49 @@ def test_catalog_products_are_managed_with_the_shared_grant(api, catalog, key_fo
     assert api.post(path, {"product": 3}).status_code == 403
     assert CatalogItem.objects.filter(catalog=catalog).count() == 3
     assert Channel.objects.count() == 2
+
+
+def test_categories_as_channel_app_reads_them(api, catalog):
+    # Given a tree the channel's configuration names, and products 1 (sold) and 3 (not) placed in it
+    tree = CategoryTree.objects.create(name="Marketplace")
+    root = create_category_node(tree=tree, parent=None, name="All")
+    shirts = create_category_node(tree=tree, parent=root, name="Shirts")
+    mugs = create_category_node(tree=tree, parent=root, name="Mugs")
+    ProductCategory.objects.bulk_create(
+        [ProductCategory(product_id=1, category=shirts), ProductCategory(product_id=3, category=mugs)]
+    )
+    ChannelConf.objects.create(channel_id=1, category_tree=tree)
+
+    # When channel-app reads the channel, its tree and a product's categories
+    channel = api.get("/api/v1/channels/1/").json()
+    tree_answer = api.get(f"{CH}category_trees/{channel['category_tree']}/").json()
+    detailed = api.get(CH + "product_categories/detailed/", product=1).json()["results"]
+
+    # Then the nodes are numbered under the root's path, and the product's category comes whole
+    assert (root.path, shirts.path, mugs.path) == ("0001", "00010001", "00010002")
+    assert tree_answer["category_root"]["path"] == "0001"
+    assert [(row["product"], row["category"]["name"], row["category"]["path"]) for row in detailed] == [
+        (1, "Shirts", "00010001")
+    ]
+    # And a product the channel does not sell has no categories in it
+    assert api.get(CH + "product_categories/", product=3).json()["results"] == []
+    assert pks(api.get(CH + "category_nodes/", path__startswith="0001", sort="id")) == [
+        root.pk,
+        shirts.pk,
+        mugs.pk,
+    ]
+    # And a channel without a tree says so
+    assert api.get("/api/v1/channels/2/").status_code == 404  # not granted
+    ChannelConf.objects.filter(channel_id=1).update(category_tree=None)
+    assert api.get("/api/v1/channels/1/").json()["category_tree"] is None
+
+
+def test_a_node_of_another_trees_parent_is_refused(demo):
+    # Given two trees
+    first, second = CategoryTree.objects.create(name="A"), CategoryTree.objects.create(name="B")
+    root = create_category_node(tree=first, parent=None, name="All")
+    # When a node of the second is placed under the first's root
+    with pytest.raises(ValidationFailed) as refused:
+        create_category_node(tree=second, parent=root, name="Stray")
+    # Then it is refused, naming the parent
+    assert refused.value.problems[0].path == "parent"
