@@ -23,19 +23,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from orders_scale import _timed, log  # noqa: E402
+from orders_scale import _timed, log, run_worker, setup_database  # noqa: E402
 
 CHUNK = 5_000
 CHANGED = 1_000
@@ -70,38 +67,16 @@ def main() -> int:
 
 
 def run_db(db: str, products: int, repeat: int) -> dict:
-    command = [sys.executable, __file__, "--worker", "--products", str(products), "--repeat", str(repeat)]
-    with tempfile.TemporaryDirectory(prefix="oms-bench-") as tmp:
-        env = {**os.environ, "OMS_VAR_DIR": tmp, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"}
-        if db == "sqlite":
-            env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-            output = subprocess.run(command, env=env, check=True, stdout=subprocess.PIPE, text=True)
-        else:
-            sys.path.insert(0, str(ROOT / "scripts"))
-            from pgcluster import cluster
-
-            with cluster(durable=False) as url:
-                env["DATABASE_URL"] = url
-                output = subprocess.run(command, env=env, check=True, stdout=subprocess.PIPE, text=True)
-    return json.loads(output.stdout.strip().splitlines()[-1])
+    return run_worker(__file__, db, ["--products", str(products), "--repeat", str(repeat)])
 
 
 # --- the worker: one database -----------------------------------------------------------------------
 
 
 def worker(count: int, repeat: int) -> int:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    token = setup_database()
     from django.db import connection
 
-    from oms.demo import load_demo
-
-    call_command("migrate", verbosity=0)
-    token = load_demo().token
     began = time.perf_counter()
     product_ids = fill(count)
     fill_seconds = time.perf_counter() - began
