@@ -23,6 +23,7 @@ from oms.integrations.models import (
     OrderShippingInfo,
     ProductCategory,
 )
+from oms.integrations.services.batches import update_batch_request
 from oms.integrations.services.cancellations import decide_cancellation_request
 from oms.integrations.services.categories import create_category_node
 
@@ -112,6 +113,19 @@ class BatchRequestAdmin(ReadOnlyAdmin):
     list_select_related = ["channel", "content_type"]
     search_fields = ["=local_batch_id", "remote_batch_id"]
     inlines = [IntegrationActionInline]
+    actions = ["fail"]
+
+    @admin.action(
+        description="Fail the selected batches (a run that died): their objects are handed out again"
+    )
+    def fail(self, request: HttpRequest, queryset: QuerySet[BatchRequest]) -> None:
+        for batch in queryset.select_related("channel"):
+            try:
+                update_batch_request(
+                    channel=batch.channel, pk=batch.pk, payload={"status": BatchRequest.Status.FAIL}
+                )
+            except DomainError as error:
+                self.message_user(request, f"Batch request {batch.pk}: {error.detail}", messages.WARNING)
 
 
 register_table(

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from oms.integrations.models import (
+    BatchRequest,
     CancellationRequest,
     Catalog,
     CatalogItem,
@@ -12,6 +13,8 @@ from oms.integrations.models import (
     CategoryTree,
     ChannelConf,
 )
+from oms.integrations.services.actions import BatchObject, record_objects
+from oms.integrations.services.feeds import list_product_inserts
 from oms.integrations.tests.given import make_order
 from oms.orders.models import CancellationReason
 
@@ -119,3 +122,27 @@ def test_an_operator_adds_category_nodes_numbered_under_their_parent(admin_clien
         ("Shirts", "00010001"),
         ("Mugs", "00010002"),
     ]
+
+
+def test_an_operator_fails_a_dead_runs_batch_and_its_products_are_handed_out_again(admin_client):
+    # Given a catalog product held by an open batch (a run that died after its commit), and a done batch
+    catalog = Catalog.objects.create(channel_id=1, name="Web", price_list_id=1, stock_list_id=1)
+    CatalogItem.objects.create(catalog=catalog, product_id=1)
+    held = BatchRequest.objects.create(channel_id=1, status=BatchRequest.Status.COMMIT)
+    finished = BatchRequest.objects.create(channel_id=1, status=BatchRequest.Status.DONE)
+    record_objects(batch=held, objects=[BatchObject("product", 1, None, None, None)])
+    assert not list_product_inserts(channel=catalog.channel)
+
+    # When an operator fails both from the list
+    response = admin_client.post(
+        "/admin/integrations/batchrequest/",
+        {"action": "fail", "_selected_action": [held.pk, finished.pk]},
+        follow=True,
+    )
+
+    # Then the open one failed, its product is an insert again, and the finished one is untouched, with a warning
+    held.refresh_from_db()
+    finished.refresh_from_db()
+    assert (held.status, finished.status) == ("fail", "done")
+    assert [product.pk for product in list_product_inserts(channel=catalog.channel)] == [1]
+    assert "does not change" in response.content.decode()
