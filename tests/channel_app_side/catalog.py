@@ -48,10 +48,13 @@ class MarketplaceCatalog:
             answers.append(answer)
         return answers
 
-    def delete(self, remote_ids: list[str]) -> list[dict[str, Any]]:
+    def delete(self, skus: dict[str, str]) -> list[dict[str, Any]]:
+        """Delete listings by the marketplace's id, each named with its sku too (as marketplaces
+        ask, to guard against deleting the wrong one)."""
         answers = []
-        for remote_id in remote_ids:
-            answer = self._answer("delete", self.listings[remote_id]["sku"], remote_id)
+        for remote_id, sku in skus.items():
+            assert self.listings[remote_id]["sku"] == sku, (remote_id, sku)
+            answer = self._answer("delete", sku, remote_id)
             if answer["status"] == SUCCESS:
                 del self.listings[remote_id]
             answers.append(answer)

@@ -46,12 +46,13 @@ class SendUpdatedProducts(SendInsertedProducts):
 
 
 class SendDeletedProducts(_Send):
-    """Remove the listings of the products' links (integration actions)."""
+    """Remove the listings of the products' links (integration actions), by the marketplace's id
+    and the product's sku (channel-app attaches the product to each link)."""
 
     answer = ProductBatchRequestResponseDto
 
     def send_request(self, transformed_data: Any) -> list[dict[str, Any]]:
-        return CATALOG.delete([link.remote_id for link in transformed_data])
+        return CATALOG.delete({link.remote_id: link.product.sku for link in transformed_data})
 
 
 class SendUpdatedPrices(_Send):

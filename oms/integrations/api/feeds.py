@@ -47,7 +47,9 @@ PRODUCTS = Resource(
     rows=feeds.list_channel_products,
     filters=CHANNEL_PRODUCT_FILTERS,
     sorts=FEED_SORTS,
-    summaries={"list": "The products the channel sells (those in its catalogs)"},
+    summaries={
+        "list": "The products the channel sells (in its catalogs), and those it received and has to delete"
+    },
 )
 for suffix, rows, summary in (
     ("inserts/", feeds.list_product_inserts, "Products never sent to the channel."),

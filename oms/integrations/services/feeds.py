@@ -70,14 +70,21 @@ def _inserts_or_updates(rows: QuerySet, channel: Channel, kind: str) -> QuerySet
 # --- products --------------------------------------------------------------------------------------
 
 
-def list_channel_products(*, channel: Channel) -> QuerySet[Product]:
-    """The products the channel sells: those in any of its catalogs."""
+def list_sold_products(*, channel: Channel) -> QuerySet[Product]:
+    """The products the channel sells: those in any of its catalogs (what the feeds hand out)."""
     return Product.objects.filter(_in_catalog(channel))
+
+
+def list_channel_products(*, channel: Channel) -> QuerySet[Product]:
+    """The products the channel sells, and those it received and still has to delete: channel-app
+    looks a deleted product's link up by `products/?pk__in=` (for its sku) before deleting it."""
+    received = _links(channel, "product").filter(delivered_version__isnull=False)
+    return Product.objects.filter(_in_catalog(channel) | Exists(received))
 
 
 def list_detailed_products(*, channel: Channel) -> QuerySet[Product]:
     """The channel's products with their price and stock rows in its catalogs' lists."""
-    return list_channel_products(channel=channel).prefetch_related(
+    return list_sold_products(channel=channel).prefetch_related(
         Prefetch(
             "prices",
             queryset=ProductPrice.objects.filter(
@@ -99,7 +106,7 @@ def list_detailed_products(*, channel: Channel) -> QuerySet[Product]:
 
 def get_mapped_product(*, channel: Channel, pk: int) -> Product:
     """A product of the channel, for its attributes as the channel receives them."""
-    product = list_channel_products(channel=channel).filter(pk=bounded(pk)).first()
+    product = list_sold_products(channel=channel).filter(pk=bounded(pk)).first()
     if product is None:
         raise NotFound(
             Problem("pk", ErrorCode.NOT_FOUND, f"Product {pk} is not in channel {channel.pk}'s catalog.")
@@ -108,15 +115,15 @@ def get_mapped_product(*, channel: Channel, pk: int) -> Product:
 
 
 def list_product_inserts(*, channel: Channel) -> QuerySet[Product]:
-    return _inserts(list_channel_products(channel=channel), channel, "product")
+    return _inserts(list_sold_products(channel=channel), channel, "product")
 
 
 def list_product_updates(*, channel: Channel) -> QuerySet[Product]:
-    return _updates(list_channel_products(channel=channel), channel, "product")
+    return _updates(list_sold_products(channel=channel), channel, "product")
 
 
 def list_product_inserts_or_updates(*, channel: Channel) -> QuerySet[Product]:
-    return _inserts_or_updates(list_channel_products(channel=channel), channel, "product")
+    return _inserts_or_updates(list_sold_products(channel=channel), channel, "product")
 
 
 def list_deleted_product_links(*, channel: Channel) -> QuerySet[IntegrationAction]:

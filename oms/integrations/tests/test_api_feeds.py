@@ -173,14 +173,17 @@ def test_a_product_taken_out_of_the_catalog_is_reported_deleted_until_unlinked(a
     deleted = api.get(CH + "integration_actions/deleted/", model="product", channel_id=1, limit=100)
     assert [(row["object_id"], row["remote_id"]) for row in deleted.json()["results"]] == [(2, "R-2")]
     assert pks(api.get(CH + "products/deleted/")) == [2]
-    assert pks(api.get(CH + "products/")) == [1]
     assert pks(api.get(CH + "products/updates/")) == []
+    assert pks(api.get(CH + "products/inserts_or_updates/")) == []
+    # And the product is still found by id until it is deleted from the channel (channel-app reads its sku)
+    assert pks(api.get(CH + "products/", pk__in="1,2,3")) == [1, 2]
 
     # When channel-app deletes the link after the channel removed the product
     link = deleted.json()["results"][0]["pk"]
     assert delete(api, f"{CH}integration_actions/{link}/").status_code == 204
-    # Then it is not reported again
+    # Then it is not reported again, and the channel no longer has it
     assert pks(api.get(CH + "integration_actions/deleted/", model="product")) == []
+    assert pks(api.get(CH + "products/")) == [1]
 
 
 def test_price_and_stock_feeds_hand_out_catalog_rows_of_products_the_channel_has(api, catalog):
