@@ -72,6 +72,11 @@ bench-ab: install-dev
 fuzz: install-dev
 	cd bench && ../$(BIN)/python fuzz.py
 
+.PHONY: bench-feeds
+# The channel feeds over a 100,000-product catalog (PostgreSQL): bench/results/feeds.json.
+bench-feeds: install-dev
+	$(BIN)/python bench/feeds.py --products $(or $(PRODUCTS),100000)
+
 .PHONY: bench-orders-scale
 bench-orders-scale: install-dev
 	$(BIN)/python bench/orders_scale.py --orders $(or $(ORDERS),1000000)

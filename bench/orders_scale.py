@@ -50,8 +50,12 @@ def main() -> int:
 
 
 def run_db(db: str, orders: int, repeat: int) -> dict:
-    """Run the worker in a child process against a fresh database; its last line is JSON."""
-    command = [sys.executable, __file__, "--worker", "--orders", str(orders), "--repeat", str(repeat)]
+    return run_worker(__file__, db, ["--orders", str(orders), "--repeat", str(repeat)])
+
+
+def run_worker(script: str, db: str, arguments: list[str]) -> dict:
+    """Run `script --worker` in a child process against a fresh database; its last line is JSON."""
+    command = [sys.executable, script, "--worker", *arguments]
     with tempfile.TemporaryDirectory(prefix="oms-bench-") as tmp:
         env = {**os.environ, "OMS_VAR_DIR": tmp, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"}
         if db == "sqlite":
@@ -70,19 +74,25 @@ def run_db(db: str, orders: int, repeat: int) -> dict:
 # --- the worker: one database -----------------------------------------------------------------------
 
 
-def worker(orders: int, repeat: int) -> int:
+def setup_database() -> str:
+    """Django set up on the worker's database, migrated, with the demo data; the demo key."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
     import django
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
 
     from oms.demo import load_demo
 
     call_command("migrate", verbosity=0)
-    token = load_demo().token
+    return load_demo().token
+
+
+def worker(orders: int, repeat: int) -> int:
+    token = setup_database()
+    from django.db import connection
+
     began = time.perf_counter()
     fill(orders)
     fill_seconds = time.perf_counter() - began

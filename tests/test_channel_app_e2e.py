@@ -11,17 +11,11 @@ https:// URL at import time, and the live server speaks plain HTTP.
 from __future__ import annotations
 
 import gc
-import importlib
-import os
-import socket
 from types import SimpleNamespace
 
 import pytest
 import requests
-from django.test.testcases import QuietWSGIRequestHandler
 
-from oms.access.models import ApiKey
-from oms.access.services import login
 from oms.catalog.models import PriceList, StockList
 from oms.channels.models import CargoCompany, Channel
 from oms.customers.models import Address, Customer
@@ -35,12 +29,18 @@ from oms.integrations.models import (
     IntegrationAction,
 )
 from oms.orders.models import CancellationReason, Order, OrderItem
+from tests.channel_app_side.live import (
+    PASSWORD,
+    USERNAME,
+    Api,
+    import_channel_app_settings,
+    point_channel_app,
+    user_with_key,
+)
 from tests.channel_app_side.marketplace import MARKETPLACE
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-USERNAME = "channel-app"
-PASSWORD = "channel-app-secret-1"
 REASON_CODE = "CUSTOMER_CHANGED_MIND"
 # The demo's marketplace channel: every order in it comes from the marketplace.
 CHANNEL = 2
@@ -51,30 +51,7 @@ CHANNEL = 2
 
 @pytest.fixture(scope="module")
 def channel_app_settings(redis_port):
-    """channel-app's settings module, imported with a worker's environment."""
-    environment = {
-        "OMNITRON_URL": "https://oms.invalid/",
-        "OMNITRON_USERNAME": USERNAME,
-        "OMNITRON_PASSWORD": PASSWORD,
-        "OMNITRON_CHANNEL_ID": str(CHANNEL),
-        "OMNITRON_CATALOG_ID": "1",
-        "CACHE_HOST": "127.0.0.1",
-        "CACHE_PORT": str(redis_port),
-        "CACHE_DATABASE_INDEX": "0",
-        "OMNITRON_MODULE": "tests.channel_app_side.omnitron",
-        "CHANNEL_MODULE": "tests.channel_app_side.integration",
-    }
-    saved = {name: os.environ.get(name) for name in environment}
-    os.environ.update(environment)
-    try:
-        settings = importlib.import_module("channel_app.core.settings")
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-    return settings
+    return import_channel_app_settings(redis_port, CHANNEL)
 
 
 @pytest.fixture
@@ -83,16 +60,11 @@ def oms(live_server, channel_app_settings, redis_port, monkeypatch, settings):
     configuration and catalog, its product ids mapped, and a carrier on the second page of
     cargos/. channel-app is pointed at it; a retry (after a 5xx or a broken connection) fails
     the test at once instead of sleeping ten seconds."""
-    import omnisdk.api_endpoint
-    import redis
-    from channel_app.omnitron.constants import CONTENT_TYPE_IDS
-
-    monkeypatch.setattr(live_server.thread.httpd, "RequestHandlerClass", _NoDelayHandler)
     # A fast hasher: the password is checked at every login, and this is not what is tested.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     load_demo()
     channel = Channel.objects.get(pk=CHANNEL)
-    key = _user_with_key(channel)
+    key = user_with_key(channel)
     reason = CancellationReason.objects.create(reason="Customer changed their mind", code="changed-mind")
     ChannelConf.objects.create(
         channel=channel,
@@ -107,7 +79,7 @@ def oms(live_server, channel_app_settings, redis_port, monkeypatch, settings):
     for n in range(11):
         CargoCompany.objects.create(name=f"Carrier {n}", code=f"carrier-{n}", erp_code=f"C{n}")
     aras = CargoCompany.objects.create(name="Aras Kargo", code="aras", erp_code="ARAS")
-    api = _Api(live_server.url, key)
+    api = Api(live_server.url, key)
     for remote_id, product in [("MP-TSHIRT", 1), ("MP-MUG", 2), ("MP-CAP", 3)]:
         api.post(
             f"channel/{CHANNEL}/integration_actions/",
@@ -116,51 +88,14 @@ def oms(live_server, channel_app_settings, redis_port, monkeypatch, settings):
             remote_id=remote_id,
         )
 
-    monkeypatch.setattr(channel_app_settings, "OMNITRON_URL", f"{live_server.url}/")
-    monkeypatch.setattr(channel_app_settings, "OMNITRON_CATALOG_ID", str(catalog.pk))
-    redis.Redis(host="127.0.0.1", port=redis_port).flushall()
-    CONTENT_TYPE_IDS.clear()
+    point_channel_app(
+        monkeypatch, live_server, channel_app_settings, catalog=catalog.pk, redis_port=redis_port
+    )
     MARKETPLACE.reset()
-    monkeypatch.setattr(omnisdk.api_endpoint, "time", SimpleNamespace(sleep=_no_retries))
     yield SimpleNamespace(channel=channel, reason=reason, cargo=aras, api=api)
     # A kept-alive connection keeps its server thread, and that thread its database connection.
     api.session.close()
     gc.collect()
-
-
-class _NoDelayHandler(QuietWSGIRequestHandler):
-    """The live server's handler with Nagle's algorithm off: it writes an answer's headers and
-    body separately, and the client's delayed ACK would hold each answer back ~40 ms."""
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-def _no_retries(seconds: float) -> None:
-    raise RuntimeError("omnisdk is retrying: oms answered 5xx or the connection failed")
-
-
-def _user_with_key(channel: Channel) -> str:
-    # As an operator does it: the user logs in once, the admin grants its key the channel.
-    from django.contrib.auth import get_user_model
-
-    get_user_model().objects.create_user(username=USERNAME, password=PASSWORD)
-    key = login(username=USERNAME, password=PASSWORD, address="127.0.0.1")
-    ApiKey.objects.get(user__username=USERNAME).channels.add(channel)
-    return key
-
-
-class _Api:
-    def __init__(self, base: str, token: str):
-        self.base = f"{base}/api/v1/"
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Token {token}"
-
-    def post(self, path: str, **body):
-        response = self.session.post(self.base + path, json=body, timeout=30)
-        assert response.status_code in (200, 201), response.text
-        return response.json()
 
 
 def order_service():

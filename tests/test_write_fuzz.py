@@ -27,6 +27,7 @@ from oms.catalog.models import Product
 from oms.channels.models import Channel
 from oms.core.tests.snapshot import db_snapshot, stored_strings
 from oms.core.tests.test_input_schemas import input_schemas
+from oms.integrations.models import Catalog
 from oms.orders.models import Order
 from oms.orders.schemas import EXAMPLE_REQUEST
 from oms.orders.tests.given import make_reason
@@ -178,6 +179,7 @@ class World:
 
     def url(self, path: str) -> str:
         values: dict[str, Any] = {"channel_id": 1, "price_list_id": 1, "stock_list_id": 1, "kind": "city"}
+        values["catalog_id"] = self.ids["catalog"]
         if "{pk}" in path:
             resource = [part for part in path.split("/") if part and not part.startswith("{")]
             values["pk"] = self.ids[resource[-1] if path.endswith("{pk}/") else resource[-2]]
@@ -256,6 +258,7 @@ BASE_BODIES: dict[str, Any] = {
     "OrderShippingInfoIn": {"order": "__ORDER__", "order_number": "__NUMBER__", "shipping_company": 1},
     "OrderItemUpdateIn": {"tracking_number": "T", "invoice_number": "I", "extra_field": {}},
     "CancelIn": {"cancel_items": ["__ITEM__"], "reasons": {"__ITEM_KEY__": "__REASON__"}},
+    "CatalogItemIn": {"sku": "__SKU__"},
 }
 BATCH_COMMIT = {
     "status": "commit",
@@ -274,7 +277,8 @@ def world(demo, django_user_model) -> World:
     order = Order.objects.filter(channel_id=1).first()
     item = order.orderitem_set.first()
     reason = make_reason(cancellation_type="cancel")
-    ids = {"orders": order.pk, "order_items": item.pk, "reason": reason.pk}
+    catalog = Catalog.objects.create(channel_id=1, name="Fuzz", price_list_id=1, stock_list_id=1)
+    ids = {"orders": order.pk, "order_items": item.pk, "reason": reason.pk, "catalog": catalog.pk}
     world = World(client, ids, order.number)
     Product.objects.create(sku="FUZZ-UNLISTED", name="Not in any list")
     for collection, body in [

@@ -204,6 +204,36 @@ class Resource:
         where = (self.row_path if row else self.list_path) + suffix
         router.api_operation([method], where, **options)(self._view(module, name, run, row=row))
 
+    def sublist(
+        self,
+        router: Router,
+        suffix: str,
+        rows: Callable[..., QuerySet],
+        *,
+        name: str,
+        summary: str,
+        out: type[Answer] | None = None,
+    ) -> None:
+        """Another list of the resource's rows at `{list path}{suffix}` (a feed's `inserts/`), with
+        the resource's filters and sorts, answered by `out` (the resource's answer by default).
+        Register it before the resource's own routes: `.../{pk}/` would take the suffix as a pk."""
+        module = sys._getframe(1).f_globals["__name__"]
+        out = out or self.out
+
+        def run(request: HttpRequest, path: Mapping[str, Any]) -> HttpResponse:
+            scoped = self.owner(request, path)
+            return json_response(
+                self.page(request, call(rows, **scoped, principal=request.auth), out, scoped)
+            )
+
+        router.api_operation(
+            ["GET"],
+            self.list_path + suffix,
+            summary=summary,
+            response={200: page_of(out)},
+            openapi_extra=list_openapi(self.filters, self.sorts),
+        )(self._view(module, name, run, row=False))
+
     # --- what each route does --------------------------------------------------------------------
 
     def owner(self, request: HttpRequest, path: Mapping[str, Any], *, write: bool = False) -> dict[str, Any]:
@@ -219,18 +249,23 @@ class Resource:
     def answer(self, obj: Any, status: int = 200, **context: Any) -> HttpResponse:
         return json_response(self.out.render(obj, **context), status=status)
 
-    def _list(self, request: HttpRequest, path: Mapping[str, Any]) -> HttpResponse:
-        scoped = self.owner(request, path)
-        queryset = call(self.rows, **scoped, principal=request.auth)
-        page = list_page(
+    def page(
+        self, request: HttpRequest, queryset: QuerySet, out: type[Answer], scoped: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """One page of `queryset` under the resource's filters and sorts, rows rendered by `out`."""
+        return list_page(
             request,
             queryset,
             filters=self.filters,
-            present=self.out.presenter(**scoped),
+            present=out.presenter(**scoped),
             sorts=self.sorts,
             default_sort=self.default_sort,
         )
-        return json_response(page)
+
+    def _list(self, request: HttpRequest, path: Mapping[str, Any]) -> HttpResponse:
+        scoped = self.owner(request, path)
+        queryset = call(self.rows, **scoped, principal=request.auth)
+        return json_response(self.page(request, queryset, self.out, scoped))
 
     def _create(self, request: HttpRequest, path: Mapping[str, Any]) -> HttpResponse:
         scoped = self.owner(request, path, write=True)

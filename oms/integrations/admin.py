@@ -12,14 +12,20 @@ from oms.integrations.models import (
     BatchRequest,
     CancellationRequest,
     Catalog,
+    CatalogItem,
+    CategoryNode,
+    CategoryTree,
     ChannelConf,
     ErrorReport,
     IntegrationAction,
     LocationErrorReport,
     OperationalEvent,
     OrderShippingInfo,
+    ProductCategory,
 )
+from oms.integrations.services.batches import update_batch_request
 from oms.integrations.services.cancellations import decide_cancellation_request
+from oms.integrations.services.categories import create_category_node
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,6 +42,45 @@ register_table(ChannelConf, ["channel", "modified_date"])
 register_table(
     Catalog, ["id", "name", "channel", "price_list", "stock_list"], filters=["channel"], search=["name"]
 )
+# What each channel sells: adding a product here puts it in the channel's product feed, deleting
+# it reports it deleted to the channel.
+register_table(
+    CatalogItem,
+    ["id", "catalog", "product", "created_date"],
+    filters=["catalog"],
+    search=["=product__sku", "product__name"],
+    raw_id_fields=["product"],
+)
+register_table(CategoryTree, ["id", "name", "modified_date"], search=["name"])
+register_table(
+    ProductCategory,
+    ["id", "product", "category"],
+    filters=["category__tree"],
+    search=["=product__sku", "category__name"],
+    raw_id_fields=["product", "category"],
+)
+
+
+@admin.register(CategoryNode)
+class CategoryNodeAdmin(admin.ModelAdmin):
+    """Nodes are numbered by the service (their path follows their parent's); a node keeps its
+    place once made, so its path and its descendants' stay right."""
+
+    list_display = ["id", "name", "path", "tree", "parent"]
+    list_filter = ["tree"]
+    search_fields = ["name", "=path"]
+    raw_id_fields = ["parent"]
+    readonly_fields = ["path", "created_date", "modified_date"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return self.readonly_fields + (["tree", "parent"] if obj is not None else [])
+
+    def save_model(self, request: HttpRequest, obj: CategoryNode, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = create_category_node(tree=obj.tree, parent=obj.parent, name=obj.name)
+        obj.pk, obj.path = created.pk, created.path
 
 
 @admin.register(IntegrationAction)
@@ -68,6 +113,19 @@ class BatchRequestAdmin(ReadOnlyAdmin):
     list_select_related = ["channel", "content_type"]
     search_fields = ["=local_batch_id", "remote_batch_id"]
     inlines = [IntegrationActionInline]
+    actions = ["fail"]
+
+    @admin.action(
+        description="Fail the selected batches (a run that died): their objects are handed out again"
+    )
+    def fail(self, request: HttpRequest, queryset: QuerySet[BatchRequest]) -> None:
+        for batch in queryset.select_related("channel"):
+            try:
+                update_batch_request(
+                    channel=batch.channel, pk=batch.pk, payload={"status": BatchRequest.Status.FAIL}
+                )
+            except DomainError as error:
+                self.message_user(request, f"Batch request {batch.pk}: {error.detail}", messages.WARNING)
 
 
 register_table(

@@ -9,10 +9,57 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from oms.catalog.models import PriceList, StockList
+from oms.catalog.models import PriceList, Product, StockList
 from oms.channels.models import CargoCompany, Channel
 from oms.core.models import Named, Timestamped
 from oms.orders.models import CancellationReason, Order, OrderItem
+
+
+class CategoryTree(Named, Timestamped):
+    """A tree of categories (shared by every channel); a channel's configuration names the one
+    its products are sent under."""
+
+    name = models.CharField(max_length=128)
+
+
+class CategoryNode(Timestamped):
+    """A category. `path` is its materialised path (its parent's path and four digits, as
+    Omnitron's category nodes are numbered), so "under a node" is a prefix test."""
+
+    tree = models.ForeignKey(CategoryTree, on_delete=models.CASCADE, related_name="nodes")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField(max_length=255)
+    path = models.CharField(max_length=255, editable=False)
+
+    class Meta:
+        ordering = ["tree", "path"]
+        constraints = [models.UniqueConstraint(fields=["tree", "path"], name="categorynode_unique_path")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.path})"
+
+    def clean(self) -> None:
+        if self.parent_id and self.tree_id and self.parent.tree_id != self.tree_id:
+            raise ValidationError({"parent": "The parent is a node of another tree."})
+
+
+class ProductCategory(Timestamped):
+    """A product placed in a category."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(CategoryNode, on_delete=models.CASCADE, related_name="products")
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "product categories"
+        constraints = [
+            models.UniqueConstraint(fields=["product", "category"], name="productcategory_unique_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"product {self.product_id} in {self.category}"
 
 
 class ChannelConf(Timestamped):
@@ -21,6 +68,14 @@ class ChannelConf(Timestamped):
 
     channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="integration_conf")
     conf = models.JSONField(default=dict, blank=True)
+    category_tree = models.ForeignKey(
+        CategoryTree,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The tree the channel's products are sent under (channel-app's channel.category_tree).",
+    )
 
     class Meta:
         verbose_name = "channel configuration"
@@ -50,6 +105,24 @@ class Catalog(Named, Timestamped):
             errors["stock_list"] = "The stock list belongs to another channel."
         if errors:
             raise ValidationError(errors)
+
+
+class CatalogItem(Timestamped):
+    """A product the catalog's channel sells: the channel's product, price and stock feeds hand
+    out the catalog's products, their prices in its price list and their stock in its stock list.
+    Removing an item is how a product leaves the channel (the feeds then report it deleted)."""
+
+    catalog = models.ForeignKey(Catalog, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["catalog", "product"], name="catalogitem_unique_product"),
+        ]
+
+    def __str__(self) -> str:
+        return f"product {self.product_id} in catalog {self.catalog_id}"
 
 
 class BatchRequest(Timestamped):
@@ -106,6 +179,12 @@ class IntegrationAction(Timestamped):
     object_id = models.PositiveBigIntegerField()
     remote_id = models.CharField(max_length=255, null=True, blank=True)
     version_date = models.DateTimeField(null=True, blank=True)
+    delivered_version = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The version (version_date) of the object in the last batch that ended done for it: "
+        "what the channel has. The product, price and stock feeds compare it with modified_date.",
+    )
     state = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUCCESS)
     failed_reason_type = models.CharField(max_length=16, choices=FailedReasonType.choices, blank=True)

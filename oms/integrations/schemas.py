@@ -254,3 +254,12 @@ INTEGRATION_SCHEMAS: list[type[BaseModel]] = [
     CancellationRequestUpdateIn,
     OrderShippingInfoIn,
 ]
+
+
+class CatalogItemIn(IntegrationModel):
+    """A product of a catalog, by its id or its sku (both: they must agree)."""
+
+    product: Id | None = None
+    sku: text(128, min_length=1, key=True) | None = None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"product": 4}, {"sku": "TSHIRT-RED-M"}]})

@@ -169,6 +169,9 @@ class IntegrationChannelOut(RowOut):
     channel_type: Annotated[Literal["sales_channel"], From(resolve=lambda channel, ctx: "sales_channel")]
     is_active: bool
     conf: Annotated[dict[str, Any], From(resolve=lambda channel, ctx: ctx["conf"])]
+    category_tree: Annotated[int | None, From(resolve=lambda channel, ctx: ctx["category_tree"])] = Field(
+        description="The category tree the channel's products are sent under (its configuration's)."
+    )
     created_date: DateTimeOut
     modified_date: DateTimeOut
 

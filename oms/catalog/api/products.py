@@ -25,6 +25,17 @@ def bulk_upsert_products(request: HttpRequest) -> HttpResponse:
     return json_response(services.bulk_upsert_products(payload=bulk_body(request)).as_dict())
 
 
+PRODUCT_FILTERS = [
+    Filter("sku", "sku", text, description="Exact sku."),
+    Filter("sku__in", "sku__in", text, many=True, description="Any of these skus."),
+    Filter("base_code", "base_code", text, description="Exact base code."),
+    Filter("barcode", "barcode", text, description="Exact barcode."),
+    Filter("name__icontains", "name__icontains", text, description="Name contains (any case)."),
+    Filter("is_active", "is_active", boolean, description="true or false."),
+    *id_filters("pk", "pk"),
+    *datetime_filters("modified_date"),
+]
+
 # After bulk_upsert/: the row path `products/{pk}/` would take that name as a pk.
 Resource.of(
     services,
@@ -32,16 +43,7 @@ Resource.of(
     ProductOut,
     "list get create update delete",
     scope=UNSCOPED,
-    filters=[
-        Filter("sku", "sku", text, description="Exact sku."),
-        Filter("sku__in", "sku__in", text, many=True, description="Any of these skus."),
-        Filter("base_code", "base_code", text, description="Exact base code."),
-        Filter("barcode", "barcode", text, description="Exact barcode."),
-        Filter("name__icontains", "name__icontains", text, description="Name contains (any case)."),
-        Filter("is_active", "is_active", boolean, description="true or false."),
-        *id_filters("pk", "pk"),
-        *datetime_filters("modified_date"),
-    ],
+    filters=PRODUCT_FILTERS,
     body=ProductIn,
     guard=services.require_shared_grant,
     description=SHARED,

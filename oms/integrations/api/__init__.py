@@ -4,6 +4,7 @@ from oms.integrations.api import (  # noqa: F401  (registers their routes)
     actions,
     batches,
     cancellations,
+    feeds,
     reference,
     reports,
     shipping,

@@ -8,8 +8,9 @@ from oms.integrations.api.router import router
 from oms.integrations.schemas import IntegrationActionIn
 from oms.integrations.schemas_out import IntegrationActionOut
 from oms.integrations.services import actions as services
+from oms.integrations.services import feeds
 
-Resource.of(
+ACTIONS = Resource.of(
     services,
     "integration_action",
     IntegrationActionOut,
@@ -22,4 +23,12 @@ Resource.of(
         "update": "Change an integration action (fields sent only)",
         "delete": "Unlink an object",
     },
-).register(router)
+)
+ACTIONS.sublist(
+    router,
+    "deleted/",
+    feeds.list_deleted_product_links,
+    name="list_deleted_products_integration_actions",
+    summary="The links of products the channel received that left its catalogs (channel-app's ?model=product)",
+)
+ACTIONS.register(router)

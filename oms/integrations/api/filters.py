@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from oms.catalog.api.products import PRODUCT_FILTERS
 from oms.core.filters import BadValue, Filter, boolean, choice, datetime_filters, id_filters, integer, text
 from oms.integrations.kinds import KIND_NAMES, content_types
 from oms.integrations.models import BatchRequest, CancellationRequest, IntegrationAction, LocationErrorReport
@@ -45,6 +46,7 @@ INTEGRATION_ACTION_FILTERS = [
         _kind_id,
         description="Model name: order, orderitem, product...",
     ),
+    Filter("model", "content_type_id", _kind_id, description="Model name (as content_type_name)."),
     *id_filters("content_type", "content_type_id", what="content type id"),
     *id_filters("content_type_id", "content_type_id", what="content type id"),
     *id_filters("object_id", "object_id", what="object id"),
@@ -139,4 +141,65 @@ CONTENT_TYPE_FILTERS = [
     Filter("app_label", "app_label", text, description="Exact app label."),
     *id_filters("id", "pk", what="content type id"),
     *id_filters("pk", "pk", what="content type id"),
+]
+
+# The channel's catalog feeds (products, prices, stock): by id, the order channel-app pages them in.
+FEED_SORTS = ID_ONLY_SORTS
+
+_simple_only = choice({"0": "0"}, "product type (every product is simple: 0)")
+
+
+def _product_type(value: str) -> bool:
+    # Accepted as channel-app sends it (0); every product is simple, so it narrows nothing.
+    _simple_only(value)
+    return False
+
+
+# channel-app asks for ?pk__in= and ?id__in=, and sends product_type=0.
+CHANNEL_PRODUCT_FILTERS = [
+    *PRODUCT_FILTERS,
+    *id_filters("id", "pk"),
+    Filter("product_type", "pk__isnull", _product_type, description="0 (simple): every product is."),
+]
+
+_LIST_ROW_FILTERS = [
+    *id_filters("pk", "pk"),
+    *id_filters("id", "pk"),
+    *id_filters("product", "product_id", what="product id"),
+    *id_filters("product__pk", "product_id", what="product id"),
+    Filter("sku", "product__sku", text, description="The product's exact sku."),
+    *datetime_filters("modified_date"),
+]
+
+CHANNEL_PRICE_FILTERS = [
+    *_LIST_ROW_FILTERS,
+    *id_filters("price_list", "price_list_id", what="price list id"),
+]
+
+CHANNEL_STOCK_FILTERS = [
+    *_LIST_ROW_FILTERS,
+    *id_filters("stock_list", "stock_list_id", what="stock list id"),
+]
+
+CATALOG_ITEM_FILTERS = [
+    *id_filters("product", "product_id", what="product id"),
+    Filter("sku", "product__sku", text, description="The product's exact sku."),
+    Filter("sku__in", "product__sku__in", text, many=True, description="Any of these skus."),
+    *id_filters("pk", "pk"),
+    *datetime_filters("modified_date"),
+]
+
+CATEGORY_NODE_FILTERS = [
+    *id_filters("pk", "pk"),
+    *id_filters("tree", "tree_id", what="category tree id"),
+    *id_filters("parent", "parent_id", what="node id"),
+    Filter("path", "path", text, description="Exact path."),
+    Filter("path__startswith", "path__startswith", text, description="Nodes under this path."),
+]
+
+PRODUCT_CATEGORY_FILTERS = [
+    *id_filters("pk", "pk"),
+    *id_filters("product", "product_id", what="product id"),
+    *id_filters("category", "category_id", what="category node id"),
+    *datetime_filters("modified_date"),
 ]

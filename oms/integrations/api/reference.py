@@ -19,8 +19,8 @@ from oms.integrations.services import reference as services
     summary="A channel with its integration configuration (conf)",
 )
 def get_channel(request: HttpRequest, pk: int) -> HttpResponse:
-    channel, conf = services.get_channel(principal=request.auth, channel_id=pk)
-    return json_response(IntegrationChannelOut.render(channel, conf=conf))
+    channel, conf, category_tree = services.get_channel(principal=request.auth, channel_id=pk)
+    return json_response(IntegrationChannelOut.render(channel, conf=conf, category_tree=category_tree))
 
 
 Resource(

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from oms.channels.models import Channel
@@ -29,6 +29,8 @@ from oms.integrations.services.common import parse, resolve_kind
 from oms.integrations.transitions import S as BatchStatus
 
 Status = IntegrationAction.Status
+# What the channel feeds hand out (oms.integrations.services.feeds): one open batch at a time each.
+FEED_KINDS = frozenset({"product", "productprice", "productstock"})
 _UNIQUE = ["channel", "content_type", "object_id"]
 
 
@@ -65,6 +67,7 @@ def create_integration_action(*, channel: Channel, payload: Any) -> IntegrationA
         status=data.status or Status.SUCCESS,
         failed_reason_type=data.failed_reason_type or "",
     )
+    _mark_delivered(action)
     _save(action)
     return action
 
@@ -93,6 +96,8 @@ def update_integration_action(*, action: IntegrationAction, payload: Any) -> Int
         action.status = data.status
     if "failed_reason_type" in given:
         action.failed_reason_type = data.failed_reason_type or ""
+    if given & {"status", "version_date"}:
+        _mark_delivered(action)
     _save(action)
     return action
 
@@ -119,6 +124,12 @@ def _object_problems(channel: Channel, kind: str, object_id: int) -> list[Proble
             )
         ]
     return []
+
+
+def _mark_delivered(action: IntegrationAction) -> None:
+    # A link written by hand as a success says the channel has the object at its version_date.
+    if action.status == Status.SUCCESS and action.version_date is not None:
+        action.delivered_version = action.version_date
 
 
 def _save(action: IntegrationAction) -> None:
@@ -189,6 +200,51 @@ def record_objects(*, batch: BatchRequest, objects: Sequence[BatchObject]) -> No
         IntegrationAction.objects.filter(batch_request=batch, status=Status.PROCESSING).update(
             status=Status.SUCCESS if final == BatchStatus.DONE else Status.ERROR, modified_date=timezone.now()
         )
+    if final == BatchStatus.DONE:
+        # What the channel now has: the feeds hand an object out again once it changes after this.
+        IntegrationAction.objects.filter(batch_request=batch, status=Status.SUCCESS).update(
+            delivered_version=F("version_date")
+        )
+
+
+def lock_channel_feeds(channel: Channel) -> None:
+    """Serialise the channel's commits of feed objects (the channel row's lock), so the check of
+    held objects and the upsert that takes them happen with no other commit in between."""
+    Channel.objects.select_for_update().filter(pk=channel.pk).first()
+
+
+def held_elsewhere(*, batch: BatchRequest, objects: Sequence[BatchObject]) -> list[Problem]:
+    """The feed objects among `objects` that another open batch holds (`processing` in it), each
+    a problem at its `objects.<i>.pk`: two runs of a feed never send the same object at once.
+    Call it with the channel locked (`lock_channel_feeds`), so no other commit slips in between."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for obj in objects:
+        if obj.kind in FEED_KINDS:
+            wanted[obj.kind].add(obj.object_id)
+    if not wanted:
+        return []
+    kinds = content_types()
+    condition = Q()
+    for kind, ids in wanted.items():
+        condition |= Q(content_type=kinds[kind], object_id__in=ids)
+    held = {
+        (kind_by_content_type_id()[content_type_id], object_id): batch_id
+        for content_type_id, object_id, batch_id in IntegrationAction.objects.filter(
+            condition, channel_id=batch.channel_id, status=Status.PROCESSING
+        )
+        .exclude(batch_request=batch)
+        .values_list("content_type_id", "object_id", "batch_request_id")
+    }
+    return [
+        Problem(
+            f"objects.{index}.pk",
+            ErrorCode.IN_USE,
+            f"{obj.kind} {obj.object_id} is being sent by batch request {held[(obj.kind, obj.object_id)]}, "
+            "which has not ended; it is handed out again if that batch fails.",
+        )
+        for index, obj in enumerate(objects)
+        if (obj.kind, obj.object_id) in held
+    ]
 
 
 def _status_for(obj: BatchObject, final: str | None) -> str:

@@ -8,12 +8,18 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
 from oms.channels.models import Channel
-from oms.core.errors import DomainError, ErrorCode, Problem, ValidationFailed
+from oms.core.errors import Conflict, DomainError, ErrorCode, Problem, ValidationFailed
 from oms.core.lookup import channel_row_getter, get_row
 from oms.integrations.kinds import kind_by_content_type_id, missing_objects
 from oms.integrations.models import BatchRequest, IntegrationAction
 from oms.integrations.schemas import BATCH_REQUEST_READ_ONLY, BatchRequestIn
-from oms.integrations.services.actions import BatchObject, record_objects
+from oms.integrations.services.actions import (
+    FEED_KINDS,
+    BatchObject,
+    held_elsewhere,
+    lock_channel_feeds,
+    record_objects,
+)
 from oms.integrations.services.common import content_type_id, parse
 from oms.integrations.transitions import FINAL, REFUSED_TRANSITION_CODE, S, can_move
 
@@ -66,7 +72,10 @@ def update_batch_request(*, channel: Channel, pk: int, payload: Any) -> BatchReq
     and the transition is checked against the stored status. Raises BatchTransitionRefused (406)
     for a move the transition table does not allow, including any change to a finished batch,
     before looking at the objects; ValidationFailed (400) for the body's problems, an object of
-    an unknown kind or one the channel does not have. Nothing is written on a refusal.
+    an unknown kind or one the channel does not have; Conflict (409) for a product, price or
+    stock another open batch of the channel holds (the channel row is locked while that is
+    checked and recorded, so two commits cannot both take an object). Nothing is written on a
+    refusal.
     """
     batch = get_row(
         BatchRequest.objects.select_for_update().filter(channel=channel),
@@ -81,6 +90,11 @@ def update_batch_request(*, channel: Channel, pk: int, payload: Any) -> BatchReq
     if "content_type" in given and data.content_type:
         batch.content_type_id = content_type_id(data.content_type)
     objects = _batch_objects(channel, batch, data)
+    if any(obj.kind in FEED_KINDS for obj in objects):
+        lock_channel_feeds(channel)
+        held = held_elsewhere(batch=batch, objects=objects)
+        if held:
+            raise Conflict(held)
     if "remote_batch_id" in given:
         batch.remote_batch_id = data.remote_batch_id or ""
     batch.status = target

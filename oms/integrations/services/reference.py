@@ -19,8 +19,9 @@ from oms.integrations.kinds import KINDS
 from oms.integrations.models import Catalog, ChannelConf
 
 
-def get_channel(*, principal: Principal, channel_id: int) -> tuple[Channel, dict[str, Any]]:
-    """The channel and its configuration (`{}` when none is set). Unlike the channel-scoped
+def get_channel(*, principal: Principal, channel_id: int) -> tuple[Channel, dict[str, Any], int | None]:
+    """The channel, its configuration (`{}` when none is set) and the id of the category tree it
+    sends products under (None when not set). Unlike the channel-scoped
     endpoints, an inactive channel is answered (with is_active false): that is how an
     integration learns to stand down. A channel the key is not granted is answered as one that
     does not exist."""
@@ -29,8 +30,13 @@ def get_channel(*, principal: Principal, channel_id: int) -> tuple[Channel, dict
     )
     if channel is None:
         raise NotFound(Problem("pk", ErrorCode.NOT_FOUND, f"Channel {channel_id} does not exist."))
-    conf = ChannelConf.objects.filter(channel=channel).values_list("conf", flat=True).first()
-    return channel, conf or {}
+    conf, category_tree = ChannelConf.objects.filter(channel=channel).values_list(
+        "conf", "category_tree_id"
+    ).first() or (
+        {},
+        None,
+    )
+    return channel, conf or {}, category_tree
 
 
 def get_catalog(*, principal: Principal, pk: int) -> Catalog:

@@ -4,7 +4,17 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from oms.integrations.models import CancellationRequest, Catalog, ChannelConf
+from oms.integrations.models import (
+    BatchRequest,
+    CancellationRequest,
+    Catalog,
+    CatalogItem,
+    CategoryNode,
+    CategoryTree,
+    ChannelConf,
+)
+from oms.integrations.services.actions import BatchObject, record_objects
+from oms.integrations.services.feeds import list_product_inserts
 from oms.integrations.tests.given import make_order
 from oms.orders.models import CancellationReason
 
@@ -12,6 +22,10 @@ pytestmark = pytest.mark.django_db
 MODELS = [
     "channelconf",
     "catalog",
+    "catalogitem",
+    "categorytree",
+    "categorynode",
+    "productcategory",
     "integrationaction",
     "batchrequest",
     "errorreport",
@@ -75,3 +89,60 @@ def test_a_catalog_with_another_channels_lists_is_refused(admin_client):
     assert response.status_code == 200
     assert "belongs to another channel" in response.content.decode()
     assert not Catalog.objects.exists()
+
+
+def test_an_operator_puts_a_product_in_a_catalog_and_finds_it_by_sku(admin_client):
+    # Given channel 1's catalog
+    catalog = Catalog.objects.create(channel_id=1, name="Web", price_list_id=1, stock_list_id=1)
+    # When an operator adds product 2 to it
+    response = admin_client.post(
+        "/admin/integrations/catalogitem/add/", {"catalog": catalog.pk, "product": 2}
+    )
+    # Then the catalog holds it, and a search by its sku finds it
+    assert response.status_code == 302
+    assert list(CatalogItem.objects.values_list("catalog_id", "product_id")) == [(catalog.pk, 2)]
+    found = admin_client.get("/admin/integrations/catalogitem/", {"q": "DEMO-MUG"})
+    assert "DEMO-MUG" in found.content.decode()
+
+
+def test_an_operator_adds_category_nodes_numbered_under_their_parent(admin_client):
+    # Given a tree with its root
+    tree = CategoryTree.objects.create(name="Marketplace")
+    admin_client.post("/admin/integrations/categorynode/add/", {"tree": tree.pk, "name": "All"})
+    root = CategoryNode.objects.get()
+    # When an operator adds two nodes under the root
+    for name in ("Shirts", "Mugs"):
+        response = admin_client.post(
+            "/admin/integrations/categorynode/add/", {"tree": tree.pk, "parent": root.pk, "name": name}
+        )
+        assert response.status_code == 302
+    # Then each is numbered under the root's path
+    assert list(CategoryNode.objects.order_by("path").values_list("name", "path")) == [
+        ("All", "0001"),
+        ("Shirts", "00010001"),
+        ("Mugs", "00010002"),
+    ]
+
+
+def test_an_operator_fails_a_dead_runs_batch_and_its_products_are_handed_out_again(admin_client):
+    # Given a catalog product held by an open batch (a run that died after its commit), and a done batch
+    catalog = Catalog.objects.create(channel_id=1, name="Web", price_list_id=1, stock_list_id=1)
+    CatalogItem.objects.create(catalog=catalog, product_id=1)
+    held = BatchRequest.objects.create(channel_id=1, status=BatchRequest.Status.COMMIT)
+    finished = BatchRequest.objects.create(channel_id=1, status=BatchRequest.Status.DONE)
+    record_objects(batch=held, objects=[BatchObject("product", 1, None, None, None)])
+    assert not list_product_inserts(channel=catalog.channel)
+
+    # When an operator fails both from the list
+    response = admin_client.post(
+        "/admin/integrations/batchrequest/",
+        {"action": "fail", "_selected_action": [held.pk, finished.pk]},
+        follow=True,
+    )
+
+    # Then the open one failed, its product is an insert again, and the finished one is untouched, with a warning
+    held.refresh_from_db()
+    finished.refresh_from_db()
+    assert (held.status, finished.status) == ("fail", "done")
+    assert [product.pk for product in list_product_inserts(channel=catalog.channel)] == [1]
+    assert "does not change" in response.content.decode()
