@@ -113,7 +113,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: it logs and counts every answer, with its X-Request-ID (oms/observe/requests.py).
     "oms.observe.requests.RequestMiddleware",
-    # Outermost: the RateLimit headers go on every API answer, whoever made it.
+    # Next: the RateLimit headers go on every API answer, whoever made it (logged with them).
     "oms.core.middleware.RateLimitHeaders",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
