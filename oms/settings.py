@@ -68,6 +68,9 @@ def database_from_url(url: str | None) -> dict:
             if (threshold := os.environ.get("DB_PREPARE_THRESHOLD", "5"))
             else None,
         },
+        # Behind PgBouncer in transaction mode a cursor cannot outlive its transaction's server
+        # connection: .iterator() must fetch in chunks without a server-side cursor.
+        "DISABLE_SERVER_SIDE_CURSORS": _env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False),
     }
 
 
@@ -121,6 +124,7 @@ MIDDLEWARE = [
     "oms.core.middleware.AuthenticationMiddleware",
     "oms.core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "oms.core.replica.LagTolerantAdminReads",
 ]
 
 # --- HTTPS, as operators configure it behind a TLS-terminating proxy (deploy/oms.env sets them) ---
@@ -162,6 +166,14 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"))}
+# A streaming standby for reads that tolerate lag (oms/core/replica.py); tests read the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = replica = database_from_url(os.environ["DATABASE_REPLICA_URL"])
+    # Straight to the standby, not through PgBouncer: a refused connection is the signal to read
+    # the primary instead, and it must come at once (PgBouncer would hold the query waiting).
+    replica["OPTIONS"]["connect_timeout"] = 2
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["oms.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

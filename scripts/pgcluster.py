@@ -152,7 +152,7 @@ class Cluster:
         standby = cls(durable=primary.durable)
         backup = [str(standby.bindir / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port)]
         done = pg_run(
-            [*backup, "-U", "postgres", "-D", str(standby.data), "-R", "-X", "stream"],
+            [*backup, "-U", "postgres", "-D", str(standby.data), "-R", "-X", "stream", "--checkpoint=fast"],
             standby.tmp,
             capture_output=True,
         )
