@@ -73,6 +73,14 @@ bench-bulk: install-dev
 bench-ab: install-dev
 	cd bench && ../$(BIN)/python ab.py $(or $(A),HEAD~1) $(or $(B),HEAD)
 
+.PHONY: bench-servers bench-storage
+# gunicorn sync, gunicorn gthread and granian, each behind deploy/'s nginx, side by side
+# (docs/scaling.md); bytes per stored order and index growth on PostgreSQL.
+bench-servers: install-dev
+	cd bench && ../$(BIN)/python servers_ab.py
+bench-storage: install-dev
+	$(BIN)/python bench/storage.py --orders $(or $(ORDERS),20000)
+
 .PHONY: fuzz
 # schemathesis, all phases, against gunicorn on SQLite and PostgreSQL: no 5xx, every answer as documented.
 fuzz: install-dev
