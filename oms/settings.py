@@ -171,7 +171,8 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = replica = database_from_url(os.environ["DATABASE_REPLICA_URL"])
     # Straight to the standby, not through PgBouncer: a refused connection is the signal to read
     # the primary instead, and it must come at once (PgBouncer would hold the query waiting).
-    replica["OPTIONS"]["connect_timeout"] = 2
+    if replica["ENGINE"] == "oms.core.postgresql":
+        replica["OPTIONS"]["connect_timeout"] = 2
     replica["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["oms.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
