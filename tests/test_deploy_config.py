@@ -119,3 +119,20 @@ def test_nginx_body_limits_are_the_apps(settings):
     # Then nginx refuses no body the app takes, nor lets a larger one through to it
     assert limits == [settings.DATA_UPLOAD_MAX_MEMORY_SIZE, settings.OMS_MAX_BULK_BODY_BYTES]
     assert bulk_location == "^" + _BULK_PATH.pattern + "$"
+
+
+def test_oms_ready_refuses_an_unmigrated_database_and_migrates_nothing(tmp_path):
+    # Given a database nothing was applied to, with the production environment
+    env = production_env(tmp_path)
+
+    def ready() -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "oms.cli", "ready", "--wait", "1"]
+        return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+
+    # When a unit's start condition is checked, before and after the operator's `oms migrate`
+    before = ready()
+    subprocess.run([sys.executable, "-m", "oms.cli", "migrate", "-v", "0"], env=env, cwd=ROOT, check=True)
+    after = ready()
+    # Then the start is refused until the migrations are applied, and `ready` applied none itself
+    assert before.returncode == 1 and "not ready: migrations_pending" in before.stderr
+    assert after.returncode == 0 and after.stdout.strip() == "ready"
