@@ -41,7 +41,7 @@ test-postgres: install-dev
 	$(BIN)/python scripts/pgcluster.py run -- $(BIN)/pytest
 
 # The deployment of deploy/ (nginx, 3 replicas, PgBouncer, PostgreSQL primary and standby) under
-# load, a replica killed and PostgreSQL restarted: about 3 minutes, so not in `make test`.
+# load, a replica killed and PostgreSQL restarted: 1-3 minutes, so not in `make test`.
 .PHONY: test-deploy
 test-deploy: install-dev
 	OMS_DEPLOY_TEST=1 $(BIN)/pytest -s tests/test_deploy.py

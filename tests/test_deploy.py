@@ -1,8 +1,8 @@
 """The deployment in deploy/ (nginx, 3 replicas by their systemd unit's commands, PgBouncer, a
 PostgreSQL primary and its standby) survives a replica killed with SIGKILL and a restart of
 PostgreSQL with every acknowledged order stored exactly once. The scenario lives in
-scripts/deploytest.py; it takes about 3 minutes, so `make test-deploy` runs it (and `.ci/run`),
-not `make test`."""
+scripts/deploytest.py; it takes 1-3 minutes on a shared machine, so `make test-deploy` runs it (and
+`.ci/run`), not `make test`."""
 
 import os
 import shutil
@@ -21,7 +21,7 @@ missing = [tool for tool in ("nginx", "pgbouncer", "openssl") if shutil.which(to
 pytestmark = [
     *process_level("its own nginx, PgBouncer and PostgreSQL clusters"),
     pytest.mark.skipif(
-        not os.environ.get("OMS_DEPLOY_TEST"), reason="runs by `make test-deploy` (3 minutes)"
+        not os.environ.get("OMS_DEPLOY_TEST"), reason="runs by `make test-deploy` (1-3 minutes)"
     ),
     pytest.mark.skipif(bool(missing), reason=f"not installed: {', '.join(missing)} (.ci/run installs them)"),
     pytest.mark.skipif(not pgcluster.available(), reason="PostgreSQL 15 server binaries not installed"),
