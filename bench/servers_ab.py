@@ -24,7 +24,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from pgdb import PostgresDB
 
 sys.path.insert(0, str(server.ROOT / "scripts"))
 from deploytest import nginx_config, wait_for
+from liveserver import slow_clients
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SLOW_CLIENTS = 50
@@ -114,33 +114,16 @@ def ready_tcp(port: int) -> bool:
 def slow_headers(port: int) -> float | None:
     """Seconds a normal request waits while SLOW_CLIENTS connections send a header line every 2 s
     (None: no answer within 5 s)."""
-    stop = threading.Event()
-    sockets = []
-    for _ in range(SLOW_CLIENTS):
-        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-        sockets.append(sock)
-
-    def trickle() -> None:
-        while not stop.wait(2):
-            for sock in sockets:
-                with contextlib.suppress(OSError):
-                    sock.sendall(b"X-Slow: 1\r\n")
-
-    threading.Thread(target=trickle, daemon=True).start()
-    time.sleep(1)
-    started = time.monotonic()
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        connection.request("GET", "/healthz")
-        connection.getresponse().read()
-        return time.monotonic() - started
-    except (OSError, http.client.HTTPException):
-        return None
-    finally:
-        stop.set()
-        for sock in sockets:
-            sock.close()
+    with slow_clients(port, SLOW_CLIENTS):
+        time.sleep(1)
+        started = time.monotonic()
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/healthz")
+            connection.getresponse().read()
+            return time.monotonic() - started
+        except (OSError, http.client.HTTPException):
+            return None
 
 
 def main() -> int:
