@@ -40,6 +40,12 @@ test-sqlite: install-dev
 test-postgres: install-dev
 	$(BIN)/python scripts/pgcluster.py run -- $(BIN)/pytest
 
+# The deployment of deploy/ (nginx, 3 replicas, PgBouncer, PostgreSQL primary and standby) under
+# load, a replica killed and PostgreSQL restarted: 1-3 minutes, so not in `make test`.
+.PHONY: test-deploy
+test-deploy: install-dev
+	OMS_DEPLOY_TEST=1 $(BIN)/pytest -s tests/test_deploy.py
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -66,6 +72,14 @@ bench-bulk: install-dev
 # Two commits' create scenario served side by side, runs alternating: `make bench-ab A=main~1 B=main`.
 bench-ab: install-dev
 	cd bench && ../$(BIN)/python ab.py $(or $(A),HEAD~1) $(or $(B),HEAD)
+
+.PHONY: bench-servers bench-storage
+# gunicorn sync, gunicorn gthread and granian, each behind deploy/'s nginx, side by side
+# (docs/scaling.md); bytes per stored order and index growth on PostgreSQL.
+bench-servers: install-dev
+	cd bench && ../$(BIN)/python servers_ab.py
+bench-storage: install-dev
+	$(BIN)/python bench/storage.py --orders $(or $(ORDERS),20000)
 
 .PHONY: fuzz
 # schemathesis, all phases, against gunicorn on SQLite and PostgreSQL: no 5xx, every answer as documented.

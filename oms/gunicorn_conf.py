@@ -27,6 +27,9 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 wsgi_app = "oms.wsgi:application"
+# gunicorn sets the scheme from X-Forwarded-Proto for these peers (127.0.0.1 unless told): the
+# same proxies oms believes (oms/core/proxy.py), and none when there are none.
+forwarded_allow_ips = os.environ.get("OMS_TRUSTED_PROXIES", "")
 # gunicorn 27's control socket lives at one path per user: two servers on a machine would share it.
 control_socket_disable = True
 

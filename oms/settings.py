@@ -68,6 +68,9 @@ def database_from_url(url: str | None) -> dict:
             if (threshold := os.environ.get("DB_PREPARE_THRESHOLD", "5"))
             else None,
         },
+        # Behind PgBouncer in transaction mode a cursor cannot outlive its transaction's server
+        # connection: .iterator() must fetch in chunks without a server-side cursor.
+        "DISABLE_SERVER_SIDE_CURSORS": _env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False),
     }
 
 
@@ -117,6 +120,7 @@ MIDDLEWARE = [
     "oms.core.middleware.RateLimitHeaders",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "oms.core.middleware.NoStoreMiddleware",
     "oms.core.middleware.ApiErrorBodyMiddleware",
     # Django's own, skipped for /api/ requests (oms.core.middleware explains why).
     "oms.core.middleware.SessionMiddleware",
@@ -125,7 +129,28 @@ MIDDLEWARE = [
     "oms.core.middleware.AuthenticationMiddleware",
     "oms.core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "oms.core.replica.LagTolerantAdminReads",
 ]
+
+# --- HTTPS, as operators configure it behind a TLS-terminating proxy (deploy/oms.env sets them) ---
+# Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or networks, comma-
+# separated): the only way SECURE_PROXY_SSL_HEADER is set, since Django trusts that header from
+# any peer. Requests from other peers lose those headers (oms/core/proxy.py).
+OMS_TRUSTED_PROXIES = _env_list("OMS_TRUSTED_PROXIES", [])
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if OMS_TRUSTED_PROXIES else None
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", False)
+# A load balancer polls the replicas themselves, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", False)
+
+# `check --deploy` looks for Django's CSRF middleware by its dotted path; ours is that class,
+# skipped only for /api/ requests (authenticated by key, no cookies): the admin keeps its CSRF
+# checks (oms/core/tests/test_middleware.py).
+SILENCED_SYSTEM_CHECKS = ["security.W003"]
 
 ROOT_URLCONF = "oms.urls"
 WSGI_APPLICATION = "oms.wsgi.application"
@@ -146,6 +171,15 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"))}
+# A streaming standby for reads that tolerate lag (oms/core/replica.py); tests read the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = replica = database_from_url(os.environ["DATABASE_REPLICA_URL"])
+    # Straight to the standby, not through PgBouncer: a refused connection is the signal to read
+    # the primary instead, and it must come at once (PgBouncer would hold the query waiting).
+    if replica["ENGINE"] == "oms.core.postgresql":
+        replica["OPTIONS"]["connect_timeout"] = 2
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["oms.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -169,6 +203,8 @@ WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("OMS_MAX_BODY_BYTES", str(1024 * 1024)))
 
 # --- oms settings -------------------------------------------------------------------------
+# /readyz answers 503 when the SQLite file's filesystem has less free space than this.
+OMS_READYZ_MIN_FREE_BYTES = int(os.environ.get("OMS_READYZ_MIN_FREE_BYTES", str(16 * 1024 * 1024)))
 # A request body that makes no progress for this long is dropped (408), so a client that stops
 # sending cannot hold a worker (oms/core/bodies.py).
 OMS_BODY_READ_TIMEOUT_SECONDS = float(os.environ.get("OMS_BODY_READ_TIMEOUT_SECONDS", "10"))

@@ -3,7 +3,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from oms.api import api
-from oms.core.views import healthz
+from oms.core.views import healthz, readyz
 from oms.observe.admin import dashboard
 from oms.observe.metrics import metrics
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
+    path("readyz", readyz, name="readyz"),
     # The interactive API docs, also at the short address integrators try first.
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
 ]

@@ -1,5 +1,6 @@
 """The WSGI application gunicorn serves: Django's handler, behind the lanes OMS_WSGI_LANES names
-(the create-order fast lane), with request bodies read first (oms/core/bodies.py)."""
+(the create-order fast lane), with request bodies read first (oms/core/bodies.py) and forwarded
+headers believed only from trusted proxies (oms/core/proxy.py)."""
 
 import os
 
@@ -15,15 +16,19 @@ def _application():
 
     from oms.access.services import authenticate_key
     from oms.core.bodies import RequestBodies, bound_chunk_sizes
+    from oms.core.proxy import TrustedProxies
     from oms.observe.requests import ObservedRequests
 
     app = django_application
     for lane in reversed(settings.OMS_WSGI_LANES):  # needs the apps loaded, as above
         app = import_string(lane)(app)
     bound_chunk_sizes()  # gunicorn's parser: a chunk larger than any body is refused at once
-    # Outermost: every answer, the body layer's refusals included, is logged, counted and carries
-    # its X-Request-ID.
-    return ObservedRequests(RequestBodies(app, authenticate=authenticate_key))
+    # Every answer, the body layer's refusals included, is logged, counted and carries its
+    # X-Request-ID.
+    app = ObservedRequests(RequestBodies(app, authenticate=authenticate_key))
+    if settings.OMS_TRUSTED_PROXIES:  # outermost: no layer sees a forwarded header we do not believe
+        app = TrustedProxies(app, settings.OMS_TRUSTED_PROXIES)
+    return app
 
 
 application = _application()

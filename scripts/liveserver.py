@@ -19,9 +19,12 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +180,39 @@ def order_body(number: str, items: int = 3) -> dict[str, Any]:
             for index in range(items)
         ],
     }
+
+
+def insecure_tls() -> ssl.SSLContext:
+    """A client context that takes a test's self-signed certificate."""
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    return context
+
+
+@contextlib.contextmanager
+def slow_clients(port: int, count: int, *, secure: bool = False) -> Iterator[None]:
+    """`count` connections that sent a request line and send one more header line every 2 s, as
+    a client holding a server's workers does."""
+    stop, sockets = threading.Event(), []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        if secure:
+            sock = insecure_tls().wrap_socket(sock)
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: oms.example.com\r\n")
+        sockets.append(sock)
+
+    def trickle() -> None:
+        while not stop.wait(2):
+            for sock in sockets:
+                with contextlib.suppress(OSError):
+                    sock.sendall(b"X-Slow: 1\r\n")
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        for sock in sockets:
+            sock.close()

@@ -17,6 +17,10 @@ Python API::
     with cluster(durable=False) as database_url:
         ...
 
+    server = Cluster(durable=True).init(); server.start()     # or, to stop and start it:
+    standby = Cluster.standby_of(server); standby.start()      # a streaming standby of it
+    server.stop("fast"); server.start(); ...; standby.remove(); server.remove()
+
 Standard library only. As root, the server binaries run as the ``postgres`` user.
 """
 
@@ -67,6 +71,15 @@ def find_bindir() -> Path:
     )
 
 
+def available() -> bool:
+    """Whether the server binaries are installed (tests skip, saying so, when not)."""
+    try:
+        find_bindir()
+    except ClusterError:
+        return False
+    return True
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -95,50 +108,106 @@ def wait_ready(port: int, deadline: float) -> bool:
     return False
 
 
+class Cluster:
+    """One server: `start()`, `stop(mode)`, `start()` again, `remove()`. A primary is made by
+    initdb; `standby_of(primary)` makes a streaming standby of it with pg_basebackup."""
+
+    def __init__(self, durable: bool = False):
+        self.bindir = find_bindir()
+        self.tmp = Path(tempfile.mkdtemp(prefix="pgcluster-"))
+        self.data, self.logfile = self.tmp / "data", self.tmp / "server.log"
+        self.port = free_port()
+        self.durable = durable
+        self.running = False
+        if os.geteuid() == 0:
+            shutil.chown(self.tmp, "postgres", "postgres")
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def init(self) -> Cluster:
+        initdb = [
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+        ]
+        init = pg_run(
+            [*initdb, "--locale=C", "--no-sync", "--no-instructions"], self.tmp, capture_output=True
+        )
+        if init.returncode != 0:
+            raise ClusterError(f"initdb failed:\n{init.stdout}{init.stderr}")
+        self._configure()
+        return self
+
+    @classmethod
+    def standby_of(cls, primary: Cluster) -> Cluster:
+        """A hot standby streaming from `primary` (running), its copy taken by pg_basebackup."""
+        standby = cls(durable=primary.durable)
+        backup = [str(standby.bindir / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port)]
+        done = pg_run(
+            [*backup, "-U", "postgres", "-D", str(standby.data), "-R", "-X", "stream", "--checkpoint=fast"],
+            standby.tmp,
+            capture_output=True,
+        )
+        if done.returncode != 0:
+            raise ClusterError(f"pg_basebackup failed:\n{done.stdout}{done.stderr}")
+        standby._configure()
+        return standby
+
+    def _configure(self) -> None:
+        settings = {
+            "listen_addresses": "'127.0.0.1'",
+            "port": str(self.port),
+            "unix_socket_directories": f"'{self.tmp}'",
+            "max_connections": "200",
+            "shared_buffers": "128MB",
+            **({} if self.durable else FAST_SETTINGS),
+        }
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write("\n# pgcluster\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()))
+
+    def _ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
+        # New session: a terminal Ctrl-C must not hit the server; we stop it ourselves.
+        ctl = [str(self.bindir / "pg_ctl"), "-D", str(self.data), *args]
+        return pg_run(ctl, self.tmp, capture_output=True, start_new_session=True)
+
+    def start(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        start = self._ctl("start", "-l", str(self.logfile), "-w", "-t", str(START_TIMEOUT))
+        self.running = True
+        if start.returncode != 0 or not wait_ready(self.port, deadline):
+            raise ClusterError(
+                f"server did not start:\n{start.stdout}{start.stderr}\n--- {self.logfile} ---\n{tail(self.logfile)}"
+            )
+        log(f"PostgreSQL 15 on 127.0.0.1:{self.port} (dir {self.tmp})")
+
+    def stop(self, mode: str = "fast") -> None:
+        if self.running and self._ctl("stop", "-w", "-t", "30", "-m", mode).returncode != 0:
+            self._ctl("stop", "-w", "-t", "30", "-m", "immediate")
+        self.running = False
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        log(f"removed {self.tmp}")
+
+
 @contextlib.contextmanager
 def cluster(durable: bool = False) -> Iterator[str]:
     """Start a temporary PostgreSQL cluster and yield its DATABASE_URL; always stop and remove it."""
-    bindir = find_bindir()
-    tmp = Path(tempfile.mkdtemp(prefix="pgcluster-"))
-    data, logfile = tmp / "data", tmp / "server.log"
-    started = False
+    server = Cluster(durable=durable)
     try:
-        if os.geteuid() == 0:
-            shutil.chown(tmp, "postgres", "postgres")
-        initdb = [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8"]
-        init = pg_run([*initdb, "--locale=C", "--no-sync", "--no-instructions"], tmp, capture_output=True)
-        if init.returncode != 0:
-            raise ClusterError(f"initdb failed:\n{init.stdout}{init.stderr}")
-        port = free_port()
-        settings = {
-            "listen_addresses": "'127.0.0.1'",
-            "port": str(port),
-            "unix_socket_directories": f"'{tmp}'",
-            "max_connections": "200",
-            "shared_buffers": "128MB",
-            **({} if durable else FAST_SETTINGS),
-        }
-        with (data / "postgresql.conf").open("a") as conf:
-            conf.write("\n# pgcluster\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()))
-        deadline = time.monotonic() + START_TIMEOUT
-        # New session: a terminal Ctrl-C must not hit the server; we stop it ourselves below.
-        ctl = [str(bindir / "pg_ctl"), "-D", str(data)]
-        start_args = ["start", "-l", str(logfile), "-w", "-t", str(START_TIMEOUT)]
-        start = pg_run([*ctl, *start_args], tmp, capture_output=True, start_new_session=True)
-        started = True
-        if start.returncode != 0 or not wait_ready(port, deadline):
-            raise ClusterError(
-                f"server did not start:\n{start.stdout}{start.stderr}\n--- {logfile} ---\n{tail(logfile)}"
-            )
-        log(f"PostgreSQL 15 on 127.0.0.1:{port} (dir {tmp})")
-        yield f"postgres://postgres@127.0.0.1:{port}/postgres"
+        server.init().start()
+        yield server.url
     finally:
-        if started:
-            stop = [*ctl, "stop", "-w", "-t", "30"]
-            if pg_run([*stop, "-m", "fast"], tmp, capture_output=True).returncode != 0:
-                pg_run([*stop, "-m", "immediate"], tmp, capture_output=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-        log(f"removed {tmp}")
+        server.remove()
 
 
 def run(cmd: list[str], durable: bool) -> int:

@@ -14,20 +14,13 @@ from conftest import process_level
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import crashtest
-from pgcluster import ClusterError, cluster, find_bindir
+import pgcluster
+from pgcluster import cluster
 
 pytestmark = process_level("its own PostgreSQL cluster")
 
 
-def postgres_available() -> bool:
-    try:
-        find_bindir()
-    except ClusterError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not postgres_available(), reason="PostgreSQL 15 server binaries not installed")
+@pytest.mark.skipif(not pgcluster.available(), reason="PostgreSQL 15 server binaries not installed")
 def test_every_acknowledged_order_survives_kill_9_of_the_server_with_all_its_items(tmp_path):
     # Given oms under gunicorn on a durable PostgreSQL, with six clients posting 3-item orders
     with cluster(durable=True) as database_url:

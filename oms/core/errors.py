@@ -41,6 +41,8 @@ class ErrorCode(StrEnum):
     ALREADY_CANCELLED = "already_cancelled"
     CANCELLATION_PENDING = "cancellation_pending"
     RATE_LIMITED = "rate_limited"
+    # 503 from the proxy in front (deploy/nginx/oms.conf): no replica could be reached; retry.
+    UNAVAILABLE = "unavailable"
 
 
 def printable(text: str) -> str:

@@ -98,3 +98,19 @@ class CsrfViewMiddleware(_AdminOnly, csrf.CsrfViewMiddleware):
         if request.path_info.startswith(API_PREFIX):
             return None
         return super().process_view(request, callback, callback_args, callback_kwargs)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer that has not set its own: the API's answers carry
+    customers' names, addresses and orders, which no cache between us and the client may keep.
+    After WhiteNoise, so static files keep their caching; the same for every path, so the WSGI
+    layers that copy the middleware's headers (oms/core/added_headers.py) add it too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response

@@ -37,3 +37,13 @@ def test_every_api_401_names_its_scheme(token):
     ]
     # Then each 401 says which scheme to use, as RFC 9110 asks
     assert [(a.status_code, a.get("WWW-Authenticate")) for a in answers] == [(401, "Token")] * 3
+
+
+def test_answers_with_personal_data_may_not_be_stored_by_caches(api, seed_body):
+    # Given answers carrying a customer's order and address, an error, and a list
+    created = api.create_order(seed_body)
+    listed = api.get("/api/v1/channel/1/orders/")
+    refused = Client().get("/api/v1/channel/1/customers/")
+    # Then none may be kept by a cache between us and the client
+    assert [created.status_code, listed.status_code, refused.status_code] == [201, 200, 401]
+    assert {a["Cache-Control"] for a in (created, listed, refused)} == {"no-store"}
