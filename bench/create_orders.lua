@@ -3,7 +3,8 @@
 -- Environment (set by bench/run.py):
 --   BENCH_TOKEN     API key (sent as "Authorization: Token <key>")
 --   BENCH_RUN_ID    prefix making numbers unique across runs (e.g. "W1732-3i-16c")
---   BENCH_ITEMS     items per order (products 1..3 of the demo data, 100.00 each)
+--   BENCH_ITEMS     items per order (products 1..BENCH_PRODUCTS of the demo data, 100.00 each)
+--   BENCH_PRODUCTS  how many products the items cycle over (default 3)
 --   BENCH_CHANNEL   channel id (default 1)
 --   BENCH_THINK_MS  mean think time between a connection's requests (exponential); 0 = closed loop
 --
@@ -16,6 +17,7 @@ local token = os.getenv("BENCH_TOKEN") or ""
 local items = tonumber(os.getenv("BENCH_ITEMS") or "3")
 local channel = os.getenv("BENCH_CHANNEL") or "1"
 local think_ms = tonumber(os.getenv("BENCH_THINK_MS") or "0")
+local products = tonumber(os.getenv("BENCH_PRODUCTS") or "3")
 
 local threads = {}
 local thread_count = 0
@@ -29,7 +31,7 @@ end
 local function order_body_parts()
    local item_list = {}
    for i = 1, items do
-      item_list[i] = string.format('{"product": %d, "price": "100.00"}', (i - 1) % 3 + 1)
+      item_list[i] = string.format('{"product": %d, "price": "100.00"}', (i - 1) % products + 1)
    end
    local head = '{"order": {"number": "'
    local tail = '", "status": "approved", "date_placed": "2025-01-01T10:00:00Z", "customer": 1, '

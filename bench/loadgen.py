@@ -73,6 +73,7 @@ def _run_wrk(spec: LoadSpec, wrk: str) -> LoadResult:
         "BENCH_RUN_ID": spec.run_id,
         "BENCH_ITEMS": str(spec.items),
         "BENCH_THINK_MS": f"{spec.think_ms:.3f}",
+        "BENCH_PRODUCTS": str(spec.products),
     }
     threads = min(2, spec.connections)
     cmd = [

@@ -1,13 +1,18 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from oms.api import api
 from oms.core.views import healthz
 
+# The ERP's routes (oms/orders/api/erp.py) are served under /api/i1/ too: the prefix Omnitron's
+# ERP documentation uses. The same views: authentication and error bodies as under /api/v1/.
+ERP_ROUTES = [url for url in api.urls[0] if str(url.pattern).startswith(("orders/", "order_items/"))]
+
 urlpatterns = [
     # The API first: every request walks this list until a prefix matches.
     path("api/v1/", api.urls),
+    path("api/i1/", include((ERP_ROUTES, "api_i1"))),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # The interactive API docs, also at the short address integrators try first.

@@ -23,6 +23,10 @@ class ApiKey(models.Model):
     )
     channels = models.ManyToManyField(Channel, blank=True, related_name="api_keys")
     shared = models.BooleanField(default=False, help_text="May write data shared by all channels (catalog).")
+    erp = models.BooleanField(
+        default=False,
+        help_text="The shop's ERP: reads every channel's orders and confirms them (ERP routes).",
+    )
     is_active = models.BooleanField(default=True)
     created_date = models.DateTimeField(auto_now_add=True)
 

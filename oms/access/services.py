@@ -16,7 +16,7 @@ from django.db import transaction
 from oms.access.models import ApiKey
 from oms.access.throttle import login_attempt
 from oms.channels.models import Channel
-from oms.core.errors import ErrorCode, NotAuthenticated, NotFound, Problem, ValidationFailed
+from oms.core.errors import ErrorCode, NotAuthenticated, NotFound, PermissionDenied, Problem, ValidationFailed
 
 KEY_PREFIX = "oms_"
 
@@ -29,9 +29,22 @@ class Principal:
     name: str
     channel_ids: frozenset[int] | None
     shared: bool
+    erp: bool = False  # the shop's ERP: every channel's orders through the ERP routes
 
     def can_see(self, channel_id: int) -> bool:
         return self.channel_ids is None or channel_id in self.channel_ids
+
+
+def require_grant(*, principal: Principal, grant: str, needed_for: str, path: str = "Authorization") -> None:
+    """PermissionDenied (403) unless the key has `grant` (`shared`, `erp`)."""
+    if not getattr(principal, grant):
+        raise PermissionDenied(
+            Problem(
+                path,
+                ErrorCode.PERMISSION_DENIED,
+                f"{needed_for} needs a key with the {grant} grant (oms token create --{grant}).",
+            )
+        )
 
 
 def hash_key(key: str) -> str:
@@ -40,11 +53,19 @@ def hash_key(key: str) -> str:
 
 @transaction.atomic
 def create_api_key(
-    *, name: str, channels: Iterable[Channel] = (), shared: bool = False, key: str | None = None
+    *,
+    name: str,
+    channels: Iterable[Channel] = (),
+    shared: bool = False,
+    erp: bool = False,
+    key: str | None = None,
 ) -> tuple[ApiKey, str]:
-    """Create a key granted `channels`; returns the row and the clear key (shown once, never stored)."""
+    """Create a key granted `channels` (and the `shared` and `erp` grants); returns the row and
+    the clear key (shown once, never stored)."""
     clear = key or KEY_PREFIX + secrets.token_hex(20)
-    api_key = ApiKey.objects.create(name=name, key_hash=hash_key(clear), prefix=clear[:12], shared=shared)
+    api_key = ApiKey.objects.create(
+        name=name, key_hash=hash_key(clear), prefix=clear[:12], shared=shared, erp=erp
+    )
     api_key.channels.set(list(channels))
     return api_key, clear
 
@@ -145,6 +166,7 @@ def _load_principal(digest: str) -> Principal | None:
         name=api_key.name,
         channel_ids=None if everything else frozenset(c.pk for c in api_key.channels.all()),
         shared=api_key.shared or everything,
+        erp=api_key.erp or everything,
     )
 
 

@@ -20,6 +20,11 @@ class Channel(Timestamped):
         IMMEDIATE = "immediate", "immediate: cancelled items become cancelled"
         APPROVAL = "approval", "approval: cancelled items wait (cancellation_waiting) for confirmation"
 
+    class StockPolicy(models.TextChoices):
+        RESERVE = "reserve", "reserve: always accept, flag items sold past the stock (oversold)"
+        REJECT = "reject", "reject: refuse an order whose items lack the units (409 out_of_stock)"
+        IGNORE = "ignore", "ignore: orders have no stock effect"
+
     name = models.CharField(max_length=128)
     code = models.SlugField(max_length=64, unique=True)
     is_active = models.BooleanField(default=True)
@@ -43,6 +48,22 @@ class Channel(Timestamped):
         choices=CancellationMode.choices,
         default=CancellationMode.IMMEDIATE,
         help_text="What the cancel endpoint does to the items it cancels.",
+    )
+
+    stock_policy = models.CharField(
+        max_length=8,
+        choices=StockPolicy.choices,
+        default=StockPolicy.RESERVE,
+        help_text="What an order does to the stock of its items.",
+    )
+    # By name: catalog's models import this module.
+    stock_list = models.ForeignKey(
+        "catalog.StockList",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Where items that name no stock_list reserve their units.",
     )
 
     class Meta:

@@ -41,6 +41,7 @@ class ErrorCode(StrEnum):
     ALREADY_CANCELLED = "already_cancelled"
     CANCELLATION_PENDING = "cancellation_pending"
     RATE_LIMITED = "rate_limited"
+    OUT_OF_STOCK = "out_of_stock"
 
 
 def printable(text: str) -> str:
