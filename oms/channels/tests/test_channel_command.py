@@ -3,7 +3,7 @@
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, execute_from_command_line
 
 from oms.catalog.models import StockList
 from oms.channels.models import Channel
@@ -57,3 +57,12 @@ def test_refuses_a_bad_value_and_changes_nothing(demo, setting, said):
         before.stock_policy,
         before.stock_list_id,
     )
+
+
+def test_the_command_line_takes_the_settings(demo, capsys):
+    # Given the command line as `oms` parses it (Django's own options besides ours)
+    # When a setting is changed through it
+    execute_from_command_line(["oms", "channel", "set", "1", "stock_policy=ignore"])
+    # Then it is stored and printed
+    assert Channel.objects.get(pk=1).stock_policy == "ignore"
+    assert "stock_policy=ignore" in capsys.readouterr().out

@@ -17,18 +17,19 @@ class Command(BaseCommand):
         show.add_argument("channel_id", type=int)
         change = sub.add_parser("set", help="change settings: key=value ...")
         change.add_argument("channel_id", type=int)
-        change.add_argument("settings", nargs="+", metavar="key=value")
+        # Not "settings": Django's own --settings option has that name.
+        change.add_argument("pairs", nargs="+", metavar="key=value")
 
-    def handle(self, *args, action: str, channel_id: int, settings: list[str] | None = None, **options):
+    def handle(self, *args, action: str, channel_id: int, pairs: list[str] | None = None, **options):
         channel = Channel.objects.filter(pk=channel_id).first()
         if channel is None:
             raise CommandError(f"Unknown channel {channel_id}")
         if action == "set":
-            malformed = [pair for pair in settings if "=" not in pair]
+            malformed = [pair for pair in pairs if "=" not in pair]
             if malformed:
                 raise CommandError(f"Expected key=value, got: {', '.join(malformed)}")
             try:
-                set_channel_settings(channel=channel, values=dict(pair.split("=", 1) for pair in settings))
+                set_channel_settings(channel=channel, values=dict(pair.split("=", 1) for pair in pairs))
             except ValidationFailed as failed:
                 raise CommandError("; ".join(f"{p.path}: {p.message}" for p in failed.problems)) from None
         for name, field in channel_settings().items():
