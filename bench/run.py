@@ -106,7 +106,13 @@ class Bench:
         self._seq = 0
 
     def _spec(
-        self, items: int, connections: int, duration: float, think_ms: float = 0.0, products: int = 3
+        self,
+        items: int,
+        connections: int,
+        duration: float,
+        think_ms: float = 0.0,
+        products: int = 3,
+        spread: bool = False,
     ) -> LoadSpec:
         self._seq += 1
         return LoadSpec(
@@ -118,6 +124,7 @@ class Bench:
             run_id=f"W{self.run_id}-{self._seq}",
             think_ms=think_ms,
             products=products,
+            spread=spread,
         )
 
     def measure(
@@ -127,12 +134,14 @@ class Bench:
         duration: float | None = None,
         think_ms: float = 0.0,
         products: int = 3,
+        spread: bool = False,
     ) -> dict:
         """One wrk run, server and database CPU read around it; warmed up first when cold."""
         if self.cold and self.config.warmup:
-            loadgen.run_load(self._spec(items, connections, self.config.warmup, products=products), self.wrk)
+            warmup = self._spec(items, connections, self.config.warmup, products=products, spread=spread)
+            loadgen.run_load(warmup, self.wrk)
         self.cold = False
-        spec = self._spec(items, connections, duration or self.config.duration, think_ms, products)
+        spec = self._spec(items, connections, duration or self.config.duration, think_ms, products, spread)
         first_id = self.db.max_order_id()
         load_avg = procstat.load_average()
         app0, db0, busy0 = procstat.tree_cpu(self.srv.pid), self.db.server_cpu(), procstat.machine_busy()

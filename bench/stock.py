@@ -1,6 +1,7 @@
 """The stock scenarios of `make bench`, on the server and database of the create scenario.
 
-- `reserve`: the channel's stock_policy reserve, orders of 3 items on 3 distinct products;
+- `reserve`: the channel's stock_policy reserve, orders of 3 items on 3 distinct products, each
+  order on the next 3 of a pool of 3,000 (so concurrent orders rarely share a stock row);
 - `contention`: stock_policy reject, 16 connections, every order taking one unit of each of the
   same 5 products (ample stock: every answer must still be 201), so that every create waits for
   the row locks of the one before; with its latency at 80 % of its peak.
@@ -20,6 +21,7 @@ import report
 import server
 
 ITEMS, CONNECTIONS = 3, 16
+POOL = 3000  # products with a stock row in stock list 1
 CONTENTION_PRODUCTS = 5
 ROUNDS = int(os.environ.get("BENCH_STOCK_ROUNDS", "2"))
 
@@ -30,26 +32,30 @@ def set_policy(env: dict[str, str], policy: str) -> None:
     time.sleep(float(env.get("OMS_API_KEY_CACHE_SECONDS", "5")) + 0.5)
 
 
-def ample_stock(env: dict[str, str]) -> None:
+def stocked_pool(env: dict[str, str]) -> None:
+    """Products 1..POOL (the demo's 3 and new ones), each with ample stock in stock list 1."""
     server.oms(
         env,
         "shell",
         "-v",
         "0",
         "-c",
-        "from oms.catalog.models import ProductStock; "
-        f"ProductStock.objects.filter(stock_list_id=1, product_id__lte={CONTENTION_PRODUCTS})"
-        ".update(stock=2**31 - 1)",
+        "from oms.catalog.models import Product, ProductStock; "
+        f"new = {POOL} - Product.objects.count(); "
+        "Product.objects.bulk_create(Product(sku=f'BENCH-{n}', name='Bench') for n in range(new)); "
+        "ProductStock.objects.bulk_create((ProductStock(stock_list_id=1, product=p) for p in "
+        "Product.objects.exclude(stocks__stock_list_id=1)), batch_size=1000); "
+        "ProductStock.objects.filter(stock_list_id=1).update(stock=2**31 - 1)",
     )
 
 
 def run(bench, env: dict[str, str]) -> dict:
-    ample_stock(env)
+    stocked_pool(env)
     runs: dict[str, list[dict]] = {"ignore": [], "reserve": [], "contention": []}
     for _ in range(ROUNDS):
         for policy in ("ignore", "reserve"):
             set_policy(env, policy)
-            runs[policy].append(bench.measure(ITEMS, CONNECTIONS))
+            runs[policy].append(bench.measure(ITEMS, CONNECTIONS, products=POOL, spread=True))
         set_policy(env, "reject")
         runs["contention"].append(
             bench.measure(CONTENTION_PRODUCTS, CONNECTIONS, products=CONTENTION_PRODUCTS)
