@@ -74,7 +74,8 @@ def reserve_stock(*, wants: Sequence[StockWant], reject: bool, now: datetime | N
     With `reject`, an order (a group) any of whose items lacks the units, or has no stock row,
     reserves nothing and is reported in `short`; the others are reserved, in input order, from
     what the earlier ones left. Without it every unit is reserved, even past zero, and the items
-    that went past (or have no row) are `oversold`. Two statements whatever the number of items.
+    that went past (or have no row) are `oversold`. One statement on PostgreSQL whatever the
+    number of items, and one more when an order is refused.
     """
     now = now or timezone.now()
     totals: dict[tuple[int, int], int] = defaultdict(int)

@@ -59,6 +59,9 @@ def test_refuses_a_bad_value_and_changes_nothing(demo, setting, said):
     )
 
 
+# The command line closes every connection when it is done (run_from_argv): on PostgreSQL the
+# test's own transaction would go with it.
+@pytest.mark.django_db(transaction=True)
 def test_the_command_line_takes_the_settings(demo, capsys):
     # Given the command line as `oms` parses it (Django's own options besides ours)
     # When a setting is changed through it
