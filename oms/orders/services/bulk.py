@@ -17,7 +17,7 @@ from oms.orders.services.create import OrderCreated, PreparedOrder, prepare_orde
 from oms.orders.services.digest import same_content
 from oms.orders.services.parse import parse_order_request, too_many_items
 from oms.orders.services.references import resolve_references, resolve_references_many
-from oms.orders.services.reservations import record_reservations, reserve_items
+from oms.orders.services.reservations import reserve_items
 from oms.orders.services.store import insert_orders, link_transfers, unmark_stored
 
 log = logging.getLogger(__name__)
@@ -221,8 +221,8 @@ def _insert(
             batch, indexes = [batch[p] for p in kept], [indexes[p] for p in kept]
             if not batch:
                 return False
-            insert_orders([(ready.order, ready.items) for ready in batch])
-            record_reservations([(ready.order, ready.items) for ready in batch], now=now)
+            reserved_at = None if policy == Channel.StockPolicy.IGNORE else now
+            insert_orders([(ready.order, ready.items) for ready in batch], reserved_at=reserved_at)
             links = [(ready.order.pk, pk) for ready in batch for pk in ready.transfers]
             if links:
                 link_transfers(links)

@@ -23,7 +23,7 @@ from oms.orders.services.checks import check_totals, cross_field_problems
 from oms.orders.services.digest import payload_hash, same_content
 from oms.orders.services.parse import ParsedRequest, parse_order_request, too_many_items
 from oms.orders.services.references import Resolved, resolve_references
-from oms.orders.services.reservations import record_reservations, reserve_items
+from oms.orders.services.reservations import reserve_items
 from oms.orders.services.store import (
     insert_orders,
     link_transfers,
@@ -161,9 +161,7 @@ def write_order(
                 short = reserve_items([(order, items)], channel=channel, policy=stock_policy, now=now)
                 if short:
                     raise OutOfStock(short[0])
-            insert_orders([(order, items)])
-            if reserving:
-                record_reservations([(order, items)], now=order.created_date)
+            insert_orders([(order, items)], reserved_at=order.created_date if reserving else None)
             if transfers:
                 link_transfers([(order.pk, pk) for pk in transfers])
     except OutOfStock:
