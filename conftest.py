@@ -225,9 +225,9 @@ def operator(demo) -> Client:
 def key_for():
     """A new API key granted the given channel ids."""
 
-    def make(*channel_ids: int, shared: bool = False) -> str:
+    def make(*channel_ids: int, shared: bool = False, erp: bool = False) -> str:
         return create_api_key(
-            name="test", channels=Channel.objects.filter(pk__in=channel_ids), shared=shared
+            name="test", channels=Channel.objects.filter(pk__in=channel_ids), shared=shared, erp=erp
         )[1]
 
     return make

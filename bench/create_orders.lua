@@ -3,7 +3,10 @@
 -- Environment (set by bench/run.py):
 --   BENCH_TOKEN     API key (sent as "Authorization: Token <key>")
 --   BENCH_RUN_ID    prefix making numbers unique across runs (e.g. "W1732-3i-16c")
---   BENCH_ITEMS     items per order (products 1..3 of the demo data, 100.00 each)
+--   BENCH_ITEMS     items per order (products 1..BENCH_PRODUCTS of the demo data, 100.00 each)
+--   BENCH_PRODUCTS  how many products the items cycle over (default 3)
+--   BENCH_SPREAD    1: each order takes the next BENCH_ITEMS products of the BENCH_PRODUCTS
+--                   (distinct orders on distinct products, as far as the pool allows)
 --   BENCH_CHANNEL   channel id (default 1)
 --   BENCH_THINK_MS  mean think time between a connection's requests (exponential); 0 = closed loop
 --
@@ -16,6 +19,8 @@ local token = os.getenv("BENCH_TOKEN") or ""
 local items = tonumber(os.getenv("BENCH_ITEMS") or "3")
 local channel = os.getenv("BENCH_CHANNEL") or "1"
 local think_ms = tonumber(os.getenv("BENCH_THINK_MS") or "0")
+local products = tonumber(os.getenv("BENCH_PRODUCTS") or "3")
+local spread = os.getenv("BENCH_SPREAD") == "1"
 
 local threads = {}
 local thread_count = 0
@@ -26,10 +31,10 @@ function setup(thread)
    table.insert(threads, thread)
 end
 
-local function order_body_parts()
+local function order_body_parts(first)
    local item_list = {}
    for i = 1, items do
-      item_list[i] = string.format('{"product": %d, "price": "100.00"}', (i - 1) % 3 + 1)
+      item_list[i] = string.format('{"product": %d, "price": "100.00"}', (first + i - 1) % products + 1)
    end
    local head = '{"order": {"number": "'
    local tail = '", "status": "approved", "date_placed": "2025-01-01T10:00:00Z", "customer": 1, '
@@ -45,7 +50,7 @@ function init(args)
    other = 0
    other_statuses = {}
    sample = ""
-   body_head, body_tail = order_body_parts()
+   body_head, body_tail = order_body_parts(0)
    prefix = run_id .. "-" .. tid .. "-"
    math.randomseed(tid * 7919 + os.time())
    wrk.method = "POST"
@@ -56,6 +61,10 @@ end
 
 function request()
    counter = counter + 1
+   if spread then
+      -- Threads start far apart in the pool, so their orders rarely share a product.
+      body_head, body_tail = order_body_parts((tid * 7919 + counter) * items)
+   end
    return wrk.format(nil, nil, nil, body_head .. prefix .. counter .. body_tail)
 end
 

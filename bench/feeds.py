@@ -127,7 +127,7 @@ def fill(count: int):
                 [ProductPrice(price_list_id=1, product=p, price=10) for p in made]
             )
             ProductStock.objects.bulk_create(
-                [ProductStock(stock_list_id=1, product=p, quantity=5) for p in made]
+                [ProductStock(stock_list_id=1, product=p, stock=5) for p in made]
             )
         ids += [product.pk for product in made]
     _analyze(connection)

@@ -73,6 +73,8 @@ def _run_wrk(spec: LoadSpec, wrk: str) -> LoadResult:
         "BENCH_RUN_ID": spec.run_id,
         "BENCH_ITEMS": str(spec.items),
         "BENCH_THINK_MS": f"{spec.think_ms:.3f}",
+        "BENCH_PRODUCTS": str(spec.products),
+        "BENCH_SPREAD": "1" if spec.spread else "0",
     }
     threads = min(2, spec.connections)
     cmd = [

@@ -19,6 +19,8 @@ class LoadSpec:
     duration: int  # seconds (wrk takes whole seconds)
     run_id: str
     think_ms: float = 0.0
+    products: int = 3  # items cycle over demo products 1..products
+    spread: bool = False  # each order on the next products of the pool, not the same ones
 
 
 @dataclass

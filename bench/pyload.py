@@ -21,7 +21,7 @@ from loadspec import PYTHON_FALLBACK, TIMEOUT_S, LoadResult, LoadSpec, percentil
 PROCESSES = 2
 
 
-def order_body(number: str, items: int) -> bytes:
+def order_body(number: str, items: int, products: int = 3, first: int = 0) -> bytes:
     return json.dumps(
         {
             "order": {
@@ -34,7 +34,7 @@ def order_body(number: str, items: int) -> bytes:
                 "currency": "try",
                 "amount": f"{items * 100}.00",
             },
-            "order_item": [{"product": i % 3 + 1, "price": "100.00"} for i in range(items)],
+            "order_item": [{"product": (first + i) % products + 1, "price": "100.00"} for i in range(items)],
         }
     ).encode()
 
@@ -46,7 +46,8 @@ def _connection_loop(spec: LoadSpec, prefix: str, deadline: float, out: dict, lo
     counter, latencies, statuses, errors, sample = 0, [], Counter(), 0, ""
     while time.monotonic() < deadline:
         counter += 1
-        body = order_body(f"{prefix}-{counter}", spec.items)
+        first = (hash(prefix) % 7919 + counter) * spec.items if spec.spread else 0
+        body = order_body(f"{prefix}-{counter}", spec.items, spec.products, first)
         started = time.monotonic()
         try:
             conn.request("POST", "/api/v1/channel/1/create_orders/", body, headers)

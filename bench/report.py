@@ -83,6 +83,7 @@ def all_valid(results: dict) -> bool:
         runs = [row["app"] for row in section.get("runs", [])]
         runs += [section[k] for k in ("latency_at_80pct_of_peak",) if section.get(k)]
         runs += [run for side in section.get("growth", {}).get("runs", {}).values() for run in side]
+        runs += [run for side in section.get("stock", {}).get("runs", {}).values() for run in side]
         if any(not run["valid"] for run in runs):
             return False
         if any(row["baseline"].get("failed") for row in section.get("runs", [])):

@@ -15,7 +15,8 @@ Environment: BENCH_QUICK=1 (skip the cost-growth run), BENCH_DURATION (seconds p
 BENCH_WARMUP (1), BENCH_CONNECTIONS (4,16,64), BENCH_ITEMS (1,3,20), BENCH_DATABASES
 (postgres,sqlite), BENCH_GROWTH_ORDERS (1000000), BENCH_PROFILE_ORDERS (300, 0 to skip),
 BENCH_PROFILE_DATABASES (sqlite: where the pyinstrument profile runs),
-BENCH_LOADGEN=python (force the fallback load generator), BENCH_BULK=0 (skip the bulk scenario); WEB_CONCURRENCY, GUNICORN_THREADS and
+BENCH_LOADGEN=python (force the fallback load generator), BENCH_BULK=0 (skip the bulk scenario),
+BENCH_STOCK=0 (skip the stock scenarios, bench/stock.py), BENCH_STOCK_ROUNDS (2); WEB_CONCURRENCY, GUNICORN_THREADS and
 GUNICORN_WORKER_CLASS reach gunicorn as in production.
 """
 
@@ -41,6 +42,7 @@ import procstat
 import report
 import server
 import spy
+import stock
 from loadgen import LoadSpec
 from pgdb import PostgresDB
 from sqlitedb import SqliteDB
@@ -73,6 +75,7 @@ class Config:
     profile_orders: int
     profile_databases: list[str]
     bulk: bool  # the bulk scenario (bench/bulk.py)
+    stock: bool  # the stock scenarios (bench/stock.py)
 
     @classmethod
     def from_env(cls) -> Config:
@@ -88,6 +91,7 @@ class Config:
             profile_orders=int(os.environ.get("BENCH_PROFILE_ORDERS", "300")),
             profile_databases=os.environ.get("BENCH_PROFILE_DATABASES", "sqlite").split(","),
             bulk=os.environ.get("BENCH_BULK", "1") not in ("", "0"),
+            stock=os.environ.get("BENCH_STOCK", "1") not in ("", "0"),
         )
 
 
@@ -101,7 +105,15 @@ class Bench:
         self.cold = True  # the next run is preceded by a warm-up (first run, or after the fill)
         self._seq = 0
 
-    def _spec(self, items: int, connections: int, duration: float, think_ms: float = 0.0) -> LoadSpec:
+    def _spec(
+        self,
+        items: int,
+        connections: int,
+        duration: float,
+        think_ms: float = 0.0,
+        products: int = 3,
+        spread: bool = False,
+    ) -> LoadSpec:
         self._seq += 1
         return LoadSpec(
             base_url=self.srv.url,
@@ -111,16 +123,25 @@ class Bench:
             duration=duration,
             run_id=f"W{self.run_id}-{self._seq}",
             think_ms=think_ms,
+            products=products,
+            spread=spread,
         )
 
     def measure(
-        self, items: int, connections: int, duration: float | None = None, think_ms: float = 0.0
+        self,
+        items: int,
+        connections: int,
+        duration: float | None = None,
+        think_ms: float = 0.0,
+        products: int = 3,
+        spread: bool = False,
     ) -> dict:
         """One wrk run, server and database CPU read around it; warmed up first when cold."""
         if self.cold and self.config.warmup:
-            loadgen.run_load(self._spec(items, connections, self.config.warmup), self.wrk)
+            warmup = self._spec(items, connections, self.config.warmup, products=products, spread=spread)
+            loadgen.run_load(warmup, self.wrk)
         self.cold = False
-        spec = self._spec(items, connections, duration or self.config.duration, think_ms)
+        spec = self._spec(items, connections, duration or self.config.duration, think_ms, products, spread)
         first_id = self.db.max_order_id()
         load_avg = procstat.load_average()
         app0, db0, busy0 = procstat.tree_cpu(self.srv.pid), self.db.server_cpu(), procstat.machine_busy()
@@ -199,14 +220,16 @@ class Bench:
                 report.progress(self.db.kind, rows[-1])
         return rows
 
-    def latency_at_fraction_of_peak(self, rows: list[dict]) -> dict | None:
+    def latency_at_fraction_of_peak(
+        self, rows: list[dict], items: int = LATENCY_ITEMS, products: int = 3
+    ) -> dict | None:
         """p50/p90/p99 at ~80 % of the peak rate: closed loop with exponential think time.
 
         wrk has no fixed-rate mode; with think time t, each connection's cycle is t + latency, so
         t is calibrated by short runs (at most five) until the rate is within 10 % of the target;
         the run reports the fraction of the peak it reached.
         """
-        runs = [r["app"] for r in rows if r["app"]["items"] == LATENCY_ITEMS and r["app"]["valid"]]
+        runs = [r["app"] for r in rows if r["app"]["items"] == items and r["app"]["valid"]]
         if not runs:
             return None
         peak = max(runs, key=lambda r: r["orders_per_s"])
@@ -219,13 +242,13 @@ class Bench:
         cycle = connections * 1000 / target  # ms per request and connection at the target rate
         think = max(0.0, cycle - base["latency_ms"]["mean"] * PEAK_FRACTION)
         for _ in range(5):
-            trial = self.measure(LATENCY_ITEMS, connections, duration=2, think_ms=think)
+            trial = self.measure(items, connections, duration=2, think_ms=think, products=products)
             if trial["orders_per_s"] <= 0 or abs(trial["orders_per_s"] / target - 1) <= 0.1:
                 break
             # Correct the cycle by what the trial showed, within bounds so that one noisy trial
             # cannot send the next one far off.
             think = min(2 * cycle, max(0.0, think + cycle - connections * 1000 / trial["orders_per_s"]))
-        result = self.measure(LATENCY_ITEMS, connections, think_ms=think)
+        result = self.measure(items, connections, think_ms=think, products=products)
         result["peak_orders_per_s"] = peak["orders_per_s"]
         result["fraction_of_peak"] = result["orders_per_s"] / peak["orders_per_s"]
         return result
@@ -306,6 +329,9 @@ def run_database(kind: str, config: Config, wrk: str | None, run_id: str) -> dic
         env = {**os.environ, "DATABASE_URL": db.url, "OMS_VAR_DIR": var, "DEBUG": "0"}
         report.log(f"{kind}: migrate + demo")
         token = server.prepare(env)
+        # The matrix is the create scenario without stock, as before stock was reserved; the
+        # stock scenarios (bench/stock.py) measure reservations against it.
+        server.oms(env, "channel", "set", "1", "stock_policy=ignore")
         section: dict = {"label": db.label, "version": db.version}
         with server.gunicorn(env, Path(var) / "gunicorn.log") as srv:
             bench = Bench(config, wrk, run_id, db, srv, token)
@@ -325,6 +351,9 @@ def run_database(kind: str, config: Config, wrk: str | None, run_id: str) -> dic
             section["runs"] = bench.matrix()
             report.log(f"{kind}: latency at {PEAK_FRACTION:.0%} of the peak")
             section["latency_at_80pct_of_peak"] = bench.latency_at_fraction_of_peak(section["runs"])
+            if config.stock:
+                report.log(f"{kind}: stock scenarios (reserve; reject under contention) against no stock")
+                section["stock"] = stock.run(bench, env)
             report.log(f"{kind}: py-spy CPU profile of the server under load")
             section["server_profile"] = bench.server_profile()
             if config.growth_orders:

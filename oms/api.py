@@ -37,6 +37,7 @@ from oms.integrations.api import router as integrations_router
 from oms.integrations.services.batches import BatchTransitionRefused
 from oms.locations.api import router as locations_router
 from oms.orders.api import create_router as orders_create_router
+from oms.orders.api import erp_router as orders_erp_router
 from oms.orders.api import router as orders_router
 from oms.orders.api.bulk import orders_sent
 
@@ -166,6 +167,7 @@ api.add_router("/", access_router)
 # Before orders: its orders/updates/ and orders/{pk}/ share a prefix, and the first pattern wins.
 api.add_router("/", integrations_router)
 api.add_router("/", orders_router)
+api.add_router("/", orders_erp_router)
 api.add_router("/", customers_router)
 api.add_router("/", locations_router)
 api.add_router("/", channels_router)

@@ -21,7 +21,7 @@ from oms.channels import models as channel_models
 from oms.customers.models import Address, Customer
 from oms.customers.services.addresses import address_fingerprint
 from oms.locations.models import City, Country, District, Township
-from oms.orders.models import Order, OrderItem
+from oms.orders.models import Order, OrderHistory, OrderItem
 from oms.orders.services import create_order
 
 DEMO_ORDER_NUMBER = "DEMO-0001"
@@ -124,6 +124,9 @@ def _reference_rows() -> list[channel_models.Channel]:
         )
         price_list = _get(PriceList, n, channel=channel, name=f"{channel.name} prices", code=f"prices-{n}")
         stock_list = _get(StockList, n, channel=channel, name=f"{channel.name} stock", code=f"stock-{n}")
+        if channel.stock_list_id is None:  # where items naming no stock list reserve their units
+            channel.stock_list = stock_list
+            channel.save(update_fields=["stock_list", "modified_date"])
         for product in products:
             ProductPrice.objects.get_or_create(
                 price_list=price_list,
@@ -131,7 +134,7 @@ def _reference_rows() -> list[channel_models.Channel]:
                 defaults={"price": Decimal("100.00"), "tax_rate": Decimal("10")},
             )
             ProductStock.objects.get_or_create(
-                stock_list=stock_list, product=product, defaults={"quantity": 100}
+                stock_list=stock_list, product=product, defaults={"stock": 100}
             )
     return channels
 
@@ -192,6 +195,7 @@ def _demo_order(channel: channel_models.Channel) -> None:
     if not OrderItem.objects.filter(pk=1).exists():
         with transaction.atomic():
             OrderItem.objects.filter(pk=created.items[0].pk).update(id=1)
+            OrderHistory.objects.filter(item_id=created.items[0].pk).update(item_id=1)
             _reset_sequences([OrderItem])
 
 

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from oms.api import api
@@ -7,9 +7,14 @@ from oms.core.views import healthz, readyz
 from oms.observe.admin import dashboard
 from oms.observe.metrics import metrics
 
+# The ERP's routes (oms/orders/api/erp.py) are served under /api/i1/ too: the prefix Omnitron's
+# ERP documentation uses. The same views: authentication and error bodies as under /api/v1/.
+ERP_ROUTES = [url for url in api.urls[0] if str(url.pattern).startswith(("orders/", "order_items/"))]
+
 urlpatterns = [
     # The API first: every request walks this list until a prefix matches.
     path("api/v1/", api.urls),
+    path("api/i1/", include((ERP_ROUTES, "api_i1"))),
     # Before admin/: the admin reads any other admin/<name>/ as an app's index.
     path("admin/dashboard/", admin.site.admin_view(dashboard), name="oms-dashboard"),
     path("admin/", admin.site.urls),

@@ -13,6 +13,8 @@ same body (and key). Finally the database is read directly:
 * every order acknowledged with 201 (or 200) exists, under the id the answer gave, with its 3 items;
 * no order exists without its items, and nothing exists that was not sent;
 * every in-doubt order, once retried, exists exactly once;
+* the units reserved on the stock rows since the start are exactly those of the acknowledged
+  orders' items: no reservation lost, none without its order;
 * no answer was a 5xx.
 
 Exit status 0 when every check holds. `tests/test_crash.py` runs it under pytest.
@@ -152,6 +154,29 @@ def retry_in_doubt(load: Load) -> None:
             break
 
 
+def reserved_units(database_url: str) -> Counter:
+    """Units reserved per (stock list, product)."""
+    with psycopg.connect(database_url) as connection:
+        rows = connection.execute(
+            "SELECT stock_list_id, product_id, sold_quantity_unreported FROM catalog_productstock"
+        ).fetchall()
+    return Counter({(stock_list, product): units for stock_list, product, units in rows})
+
+
+def reservation_problems(database_url: str, load: Load, before: Counter) -> list[str]:
+    """The units reserved since `before` must be the acknowledged orders' units, row by row."""
+    now = reserved_units(database_url)
+    reserved = {key: now[key] - before[key] for key in now if now[key] != before[key]}
+    wanted = Counter(
+        (item["stock_list"], item["product"])
+        for number in load.report.acknowledged
+        for item in load.bodies[number]["order_item"]
+    )
+    if reserved != dict(wanted):
+        return [f"reserved since the start {reserved}, acknowledged orders' units {dict(wanted)}"]
+    return []
+
+
 def check_database(database_url: str, load: Load) -> list[str]:
     with psycopg.connect(database_url) as connection:
         rows = connection.execute(
@@ -191,6 +216,7 @@ def run(
         OMS_IDEMPOTENCY_LOCK_TIMEOUT_SECONDS=str(LOCK_TIMEOUT_SECONDS),
     )
     token = prepare(env)
+    before = reserved_units(database_url)
     server = Server(env, work_dir / "gunicorn.log")
     server.start()
     load = Load(server.port, token, clients)
@@ -214,6 +240,7 @@ def run(
         load.server_up.set()
         server.stop()
     load.report.problems += check_database(database_url, load)
+    load.report.problems += reservation_problems(database_url, load, before)
     load.report.seconds = time.monotonic() - started
     return load.report
 

@@ -13,6 +13,7 @@ channel-app does. Meanwhile one replica is killed with SIGKILL and started again
 primary is restarted (fast shutdown, start). Afterwards, read from the primary:
 
 * every order acknowledged with 201/200 exists exactly once with its 3 items, and nothing else;
+* the units reserved since the start are exactly those of the acknowledged orders;
 * clients saw errors only while a component was down (and GRACE_SECONDS after it was back);
 * the standby caught up with the primary.
 
@@ -41,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -485,6 +487,30 @@ class Load:
                 return
 
 
+def reserved_units(stack: Stack) -> Counter:
+    """Units reserved per product on stock list 1, where every load order's items reserve."""
+    with psycopg.connect(f"postgres://postgres@127.0.0.1:{stack.primary.port}/oms") as connection:
+        rows = connection.execute(
+            "SELECT product_id, sold_quantity_unreported FROM catalog_productstock WHERE stock_list_id = 1"
+        ).fetchall()
+    return Counter(dict(rows))
+
+
+def reservation_problems(stack: Stack, load: Load, before: Counter) -> list[str]:
+    """The units reserved since the start are exactly the acknowledged orders' units: none lost
+    with a killed replica or a restarted database, none without its order."""
+    now = reserved_units(stack)
+    reserved = {product: now[product] - before[product] for product in now if now[product] != before[product]}
+    wanted = Counter(
+        item["product"]
+        for number in load.report.acknowledged
+        for item in order_body(number, ITEMS)["order_item"]
+    )
+    if reserved != dict(wanted):
+        return [f"reserved since the start {reserved}, acknowledged orders' units {dict(wanted)}"]
+    return []
+
+
 def check_database(stack: Stack, load: Load) -> list[str]:
     query = (
         "SELECT o.number, o.id, (SELECT count(*) FROM orders_orderitem i WHERE i.order_id = o.id) "
@@ -598,6 +624,7 @@ def run(work: Path, *, clients: int = 16, replicas: int = 3, phase_orders: int =
     stack = Stack(work, replicas=replicas)
     try:
         stack.start()
+        before = reserved_units(stack)
         load = Load(stack, clients)
         report = load.report
         load.start()
@@ -628,6 +655,7 @@ def run(work: Path, *, clients: int = 16, replicas: int = 3, phase_orders: int =
         report.seconds = time.monotonic() - report.started
         report.problems += check_failures(report)
         report.problems += check_database(stack, load)
+        report.problems += reservation_problems(stack, load, before)
         report.problems += check_replica_reads(stack)
         return report
     finally:

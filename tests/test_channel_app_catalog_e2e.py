@@ -147,7 +147,7 @@ def test_the_catalog_reaches_the_marketplace_and_then_only_what_changes(shop):
     price = ProductPrice.objects.get(price_list__channel_id=CHANNEL, product_id=2)
     stock = ProductStock.objects.get(stock_list__channel_id=CHANNEL, product_id=3)
     shop.team.send("PATCH", f"price_lists/{price.price_list_id}/prices/{price.pk}/", price="79.90")
-    shop.team.send("PATCH", f"stock_lists/{stock.stock_list_id}/stocks/{stock.pk}/", quantity=7)
+    shop.team.send("PATCH", f"stock_lists/{stock.stock_list_id}/stocks/{stock.pk}/", stock=7)
     shop.team.send("PATCH", "products/1/", name="Demo T-shirt, M (organic)")
     _sync_everything()
 
@@ -168,7 +168,7 @@ def test_a_refused_stock_is_sent_again_and_a_product_out_of_the_catalog_is_delet
 
     # When the cap's stock changes and the marketplace refuses that write
     stock = ProductStock.objects.get(stock_list__channel_id=CHANNEL, product_id=3)
-    shop.team.send("PATCH", f"stock_lists/{stock.stock_list_id}/stocks/{stock.pk}/", quantity=4)
+    shop.team.send("PATCH", f"stock_lists/{stock.stock_list_id}/stocks/{stock.pk}/", stock=4)
     CATALOG.refuse.add("DEMO-CAP")
     stocks().update_product_stocks()
 

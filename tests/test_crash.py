@@ -1,4 +1,5 @@
-"""Durability: kill -9 the server under load; every acknowledged order is there with its items.
+"""Durability: kill -9 the server under load; every acknowledged order is there with its items,
+and its items' stock reservations with it.
 
 The scenario lives in scripts/crashtest.py (also runnable on its own). It starts its own
 PostgreSQL cluster and gunicorn, so it needs no test database and runs once per `make test`:
@@ -28,7 +29,8 @@ def test_every_acknowledged_order_survives_kill_9_of_the_server_with_all_its_ite
         # every unanswered request is retried with the same body (and Idempotency-Key)
         report = crashtest.run(database_url, tmp_path, clients=6, before_kill=40, after_restart=30)
     # Then every acknowledged order is stored under its id with its 3 items, no order lacks
-    # items, every retried order exists once, and no answer was a 5xx
+    # items, every retried order exists once, the stock reserved is exactly the acknowledged
+    # orders' units, and no answer was a 5xx
     print(report.summary())
     assert report.problems == []
     assert report.acknowledged_before_kill >= 40

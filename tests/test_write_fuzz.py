@@ -56,7 +56,7 @@ BAD_INTEGERS = [*BAD_NUMBERS, "1.5", "1e2"]
 @dataclass(frozen=True)
 class Field:
     path: str  # wire path in the body: order.notes, order_item.0.price, rows.0.sku
-    kind: str  # text, integer, number, object
+    kind: str  # text, integer, number, object, boolean
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,8 @@ def fields_of(schema: dict, body: Any, defs: dict, prefix: str = "") -> Iterator
             yield Field(path, "object")
         elif "string" in types:
             yield Field(path, "text")
+        elif "boolean" in types:
+            yield Field(path, "boolean")
 
 
 def _options(prop: dict) -> list[dict]:
@@ -163,6 +165,8 @@ def values_for(kind: str) -> list[tuple[str, bool]]:
         return [(number, True) for number in BAD_INTEGERS] + [(json.dumps(UNSTORABLE_TEXT[1]), True)]
     if kind == "number":
         return [(number, True) for number in BAD_NUMBERS] + [(json.dumps(UNSTORABLE_TEXT[0]), True)]
+    if kind == "boolean":  # text and objects are no boolean, however lax its field
+        return [(json.dumps(UNSTORABLE_TEXT[0]), True), ('{"k": true}', True)]
     if kind == "object":
         return [(f'{{"k": {text}}}', refused) for text, refused in texts] + [('{"k": 1e-400}', False)]
     return texts
@@ -226,12 +230,12 @@ BASE_BODIES: dict[str, Any] = {
     },
     "ProductIn": {"sku": "FUZZ-SKU", "name": "N", "base_code": "B", "barcode": "1", "attributes": {}},
     "PriceIn": {"sku": "__SKU__", "price": "1.00", "retail_price": "2.00", "tax_rate": "20"},
-    "StockIn": {"sku": "__SKU__", "quantity": 3},
+    "StockIn": {"sku": "__SKU__", "stock": 3, "unit_type": "qty"},
     "ProductBulkIn": {
         "rows": [{"sku": "FUZZ-SKU", "name": "N", "base_code": "B", "barcode": "1", "attributes": {}}]
     },
     "PriceBulkIn": {"rows": [{"sku": "DEMO-MUG", "price": "1.00", "retail_price": "2.00", "tax_rate": "20"}]},
-    "StockBulkIn": {"rows": [{"sku": "DEMO-MUG", "quantity": 3}]},
+    "StockBulkIn": {"rows": [{"sku": "DEMO-MUG", "stock": 3, "unit_type": "qty"}]},
     "IntegrationActionIn": {
         "content_type": "order",
         "object_id": "__ORDER__",
@@ -259,6 +263,8 @@ BASE_BODIES: dict[str, Any] = {
     "OrderItemUpdateIn": {"tracking_number": "T", "invoice_number": "I", "extra_field": {}},
     "CancelIn": {"cancel_items": ["__ITEM__"], "reasons": {"__ITEM_KEY__": "__REASON__"}},
     "CatalogItemIn": {"sku": "__SKU__"},
+    "OrderSentIn": {"is_send": True},
+    "MappingIn": {"code": "ERP-LINE-1", "update_stock": True},
 }
 BATCH_COMMIT = {
     "status": "commit",
@@ -271,9 +277,11 @@ BATCH_COMMIT = {
 @pytest.fixture
 def world(demo, django_user_model) -> World:
     """Channel 1 of the demo data, a row of every kind a write path addresses, and a key that may
-    write all of it (channel 1 and the shared grant)."""
+    write all of it (channel 1, the shared and the erp grants)."""
     django_user_model.objects.create_user("fuzz", password="fuzz-password")
-    client = ApiClient(create_api_key(name="fuzz", channels=Channel.objects.filter(pk=1), shared=True)[1])
+    client = ApiClient(
+        create_api_key(name="fuzz", channels=Channel.objects.filter(pk=1), shared=True, erp=True)[1]
+    )
     order = Order.objects.filter(channel_id=1).first()
     item = order.orderitem_set.first()
     reason = make_reason(cancellation_type="cancel")

@@ -24,6 +24,10 @@ class ApiKey(models.Model):
     )
     channels = models.ManyToManyField(Channel, blank=True, related_name="api_keys")
     shared = models.BooleanField(default=False, help_text="May write data shared by all channels (catalog).")
+    erp = models.BooleanField(
+        default=False,
+        help_text="The shop's ERP: reads every channel's orders and confirms them (ERP routes).",
+    )
     is_active = models.BooleanField(default=True)
     rate_limit = rate_limit_field(
         help_text='This key\'s own rate limit, e.g. "200/s burst 400", "3000/m" or "off". Empty: the '

@@ -17,7 +17,7 @@ from django.db import transaction
 from oms.access.models import ApiKey
 from oms.access.throttle import login_attempt
 from oms.channels.models import Channel
-from oms.core.errors import ErrorCode, NotAuthenticated, NotFound, Problem, ValidationFailed
+from oms.core.errors import ErrorCode, NotAuthenticated, NotFound, PermissionDenied, Problem, ValidationFailed
 from oms.core.ratelimit import Limit, charge, most_generous, parse_limit
 from oms.observe.context import note_channel
 
@@ -36,6 +36,7 @@ class Principal:
     channel_ids: frozenset[int] | None
     shared: bool
     rate_limit: Limit | None = None
+    erp: bool = False  # the shop's ERP: every channel's orders through the ERP routes
 
     def can_see(self, channel_id: int) -> bool:
         return self.channel_ids is None or channel_id in self.channel_ids
@@ -45,6 +46,18 @@ def spend_rate_limit(environ: dict, principal: Principal, *, cost: int = 1) -> N
     """Charge the request of `environ` (request.META) `cost` tokens of the key's bucket, once per
     request; RateLimited past the key's limit."""
     charge(environ, bucket=f"key:{principal.key_id}", limit=principal.rate_limit, cost=cost)
+
+
+def require_grant(*, principal: Principal, grant: str, needed_for: str, path: str = "Authorization") -> None:
+    """PermissionDenied (403) unless the key has `grant` (`shared`, `erp`)."""
+    if not getattr(principal, grant):
+        raise PermissionDenied(
+            Problem(
+                path,
+                ErrorCode.PERMISSION_DENIED,
+                f"{needed_for} needs a key with the {grant} grant (oms token create --{grant}).",
+            )
+        )
 
 
 def hash_key(key: str) -> str:
@@ -57,15 +70,17 @@ def create_api_key(
     name: str,
     channels: Iterable[Channel] = (),
     shared: bool = False,
+    erp: bool = False,
     key: str | None = None,
     rate_limit: str = "",
 ) -> tuple[ApiKey, str]:
-    """Create a key granted `channels`; returns the row and the clear key (shown once, never stored).
-    ValidationFailed for a `rate_limit` that is not one (see oms.core.ratelimit.parse_limit)."""
+    """Create a key granted `channels` (and the `shared` and `erp` grants); returns the row and
+    the clear key (shown once, never stored). ValidationFailed for a `rate_limit` that is not one
+    (see oms.core.ratelimit.parse_limit)."""
     rate_limit = _checked_rate_limit(rate_limit)
     clear = key or KEY_PREFIX + secrets.token_hex(20)
     api_key = ApiKey.objects.create(
-        name=name, key_hash=hash_key(clear), prefix=clear[:12], shared=shared, rate_limit=rate_limit
+        name=name, key_hash=hash_key(clear), prefix=clear[:12], shared=shared, erp=erp, rate_limit=rate_limit
     )
     api_key.channels.set(list(channels))
     return api_key, clear
@@ -189,6 +204,7 @@ def _load_principal(digest: str) -> Principal | None:
         channel_ids=None if everything else frozenset(c.pk for c in channels),
         shared=api_key.shared or everything,
         rate_limit=_rate_limit_of(api_key, channels),
+        erp=api_key.erp or everything,
     )
 
 

@@ -49,10 +49,33 @@ register_table(
 )
 
 
+class StockAdmin(admin.ModelAdmin):
+    """Reservations change only through orders (catalog.services.stock), never by hand: the
+    form shows them read-only and a change saves only the fields it edits, so that a reservation
+    made while the form was open is not overwritten with the figure the form loaded."""
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=[*form.changed_data, "modified_date"])
+        else:
+            obj.save()
+
+
 register_table(
     ProductStock,
-    ["id", "stock_list", "product", "quantity", "modified_date"],
-    filters=["stock_list"],
+    [
+        "id",
+        "stock_list",
+        "product",
+        "stock",
+        "sold_quantity_unreported",
+        "adjusted_stock",
+        "unit_type",
+        "modified_date",
+    ],
+    filters=["stock_list", "unit_type"],
     search=["product__sku", "stock_list__code"],
     autocomplete_fields=["stock_list", "product"],
+    base=StockAdmin,
+    readonly_fields=["sold_quantity_unreported", "created_date", "modified_date"],
 )

@@ -62,9 +62,26 @@ class StockList(Named, Timestamped):
 
 
 class ProductStock(Timestamped):
+    """A product's stock in one stock list. `stock` is the ERP's physical figure;
+    `sold_quantity_unreported` the units orders reserved that the ERP has not confirmed yet
+    (Omnitron's name), changed only by `catalog.services.stock`; what may still be sold is
+    `adjusted_stock`, their difference, which a `reserve` channel may take below zero."""
+
+    class UnitType(models.TextChoices):
+        QTY = "qty", "pieces"
+        KG = "kg", "kilograms"
+
     stock_list = models.ForeignKey(StockList, on_delete=models.CASCADE, related_name="stocks")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stocks")
-    quantity = models.IntegerField(default=0)
+    stock = models.IntegerField(default=0)
+    sold_quantity_unreported = models.IntegerField(
+        default=0, help_text="Units reserved by orders the ERP has not confirmed yet."
+    )
+    unit_type = models.CharField(max_length=3, choices=UnitType.choices, default=UnitType.QTY)
+
+    @property
+    def adjusted_stock(self) -> int:
+        return self.stock - self.sold_quantity_unreported
 
     class Meta:
         ordering = ["id"]

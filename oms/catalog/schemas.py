@@ -71,9 +71,15 @@ class PriceIn(ListRowIn):
 
 
 class StockIn(ListRowIn):
-    quantity: Quantity | None = None
+    """The ERP's figure for a product. `quantity` is the former name of `stock`, still read (from
+    the catalog tools and CSV files written before the rename); sending both is refused.
+    Reservations (`sold_quantity_unreported`) are never set here: orders make them."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"sku": "TSHIRT-RED-M", "quantity": 12}]})
+    stock: Quantity | None = None
+    quantity: Quantity | None = Field(None, description="Former name of stock (deprecated).")
+    unit_type: Literal["qty", "kg"] | None = None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"sku": "TSHIRT-RED-M", "stock": 12}]})
 
 
 class BulkIn(BaseModel):
@@ -110,7 +116,7 @@ class StockBulkIn(BulkIn):
     rows: Annotated[list[StockIn], Field(max_length=MAX_BULK_ROWS)]
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"rows": [{"sku": "TSHIRT-RED-M", "quantity": 12}]}]}
+        json_schema_extra={"examples": [{"rows": [{"sku": "TSHIRT-RED-M", "stock": 12}]}]}
     )
 
 
@@ -162,11 +168,23 @@ class StockOut(RowOut):
     stock_list: Annotated[int, From("stock_list_id")]
     product: Annotated[int, From("product_id")]
     sku: Annotated[str, From("product.sku")]
-    quantity: int
+    stock: int = Field(description="The physical figure, as the ERP last sent it.")
+    sold_quantity_unreported: int = Field(description="Units reserved by orders the ERP has not confirmed.")
+    adjusted_stock: int = Field(description="stock - sold_quantity_unreported: what may still be sold.")
+    unit_type: Literal["qty", "kg"]
     created_date: DateTimeOut
     modified_date: DateTimeOut
 
-    model_config = example(12, stock_list=1, product=4, sku="TSHIRT-RED-M", quantity=12)
+    model_config = example(
+        12,
+        stock_list=1,
+        product=4,
+        sku="TSHIRT-RED-M",
+        stock=12,
+        sold_quantity_unreported=2,
+        adjusted_stock=10,
+        unit_type="qty",
+    )
 
 
 class StockListOut(ChannelRowOut):

@@ -20,6 +20,11 @@ class Channel(Timestamped):
         IMMEDIATE = "immediate", "immediate: cancelled items become cancelled"
         APPROVAL = "approval", "approval: cancelled items wait (cancellation_waiting) for confirmation"
 
+    class StockPolicy(models.TextChoices):
+        RESERVE = "reserve", "reserve: always accept, flag items sold past the stock (oversold)"
+        REJECT = "reject", "reject: refuse an order whose items lack the units (409 out_of_stock)"
+        IGNORE = "ignore", "ignore: orders have no stock effect"
+
     name = models.CharField(max_length=128)
     code = models.SlugField(max_length=64, unique=True)
     is_active = models.BooleanField(default=True)
@@ -47,6 +52,23 @@ class Channel(Timestamped):
     rate_limit = rate_limit_field(
         help_text='The rate limit of the API keys granted this channel, e.g. "200/s burst 400" or "off" '
         "(a key's own limit comes first; a key of several channels gets the highest). Empty: OMS_RATE_LIMIT.",
+    )
+
+    stock_policy = models.CharField(
+        max_length=8,
+        choices=StockPolicy.choices,
+        default=StockPolicy.RESERVE,
+        help_text="What an order does to the stock of its items.",
+    )
+    # By name: catalog's models import this module.
+    stock_list = models.ForeignKey(
+        "catalog.StockList",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Where items that name no stock_list reserve their units; channels that name one "
+        "stock list share its units.",
     )
 
     class Meta:

@@ -43,6 +43,7 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     # 503 from the proxy in front (deploy/nginx/oms.conf): no replica could be reached; retry.
     UNAVAILABLE = "unavailable"
+    OUT_OF_STOCK = "out_of_stock"
 
 
 def printable(text: str) -> str:

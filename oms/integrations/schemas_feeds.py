@@ -3,10 +3,8 @@ channel endpoints answer and channel-app reads; each schema renders its answer."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from oms.catalog.models import ProductStock
 from oms.catalog.schemas import ProductOut
 from oms.core.answers import Answer, DateTimeOut, From, MoneyOut, RowOut, example
 from oms.integrations.services.categories import root_of
@@ -35,32 +33,15 @@ class ChannelPriceOut(RowOut):
     )
 
 
-@dataclass(frozen=True, slots=True)
-class StockFigures:
-    stock: int
-    sold_quantity_unreported: int
-
-    @property
-    def adjusted_stock(self) -> int:
-        """What the channel may sell: the stock less what was sold and not yet reported to it."""
-        return self.stock - self.sold_quantity_unreported
-
-
-def stock_figures(row: ProductStock) -> StockFigures:
-    """The one place the stock feed reads a stock row's figures. Until reservations record
-    `sold_quantity_unreported`, nothing sold is held back: the stock is the row's quantity."""
-    return StockFigures(stock=row.quantity, sold_quantity_unreported=0)
-
-
 class ChannelStockOut(RowOut):
     product: Annotated[int, From("product_id")]
     stock_list: Annotated[int, From("stock_list_id")]
-    stock: Annotated[int, From(resolve=lambda row, ctx: stock_figures(row).stock)]
-    sold_quantity_unreported: Annotated[
-        int, From(resolve=lambda row, ctx: stock_figures(row).sold_quantity_unreported)
-    ]
-    adjusted_stock: Annotated[int, From(resolve=lambda row, ctx: stock_figures(row).adjusted_stock)]
-    unit_type: Annotated[str, From(resolve=lambda row, ctx: "qty")]
+    # The figures a marketplace sells from: adjusted_stock is net of the reservations of orders the
+    # ERP has not confirmed (oms/catalog/services/stock.py).
+    stock: int
+    sold_quantity_unreported: int
+    adjusted_stock: int
+    unit_type: Literal["qty", "kg"]
     extra_field: Annotated[dict[str, Any], From(resolve=lambda row, ctx: {})]
     created_date: DateTimeOut
     modified_date: DateTimeOut

@@ -28,6 +28,7 @@ _ORDER_GROUPS: list[tuple[str | None, list[str]]] = [
             "amount",
             "totals_mismatch",
             "totals_computed",
+            "oversold",
         ],
     ),
     (
@@ -117,6 +118,9 @@ class OrderItemInline(ReadOnlyAdminMixin, admin.TabularInline):
         "discount_amount",
         "price_list",
         "stock_list",
+        "reserved_stock",
+        "oversold",
+        "stock_released",
         "tracking_number",
     ]
     readonly_fields = fields
@@ -124,7 +128,11 @@ class OrderItemInline(ReadOnlyAdminMixin, admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("product", "price_list", "stock_list")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("product", "price_list", "stock_list", "reserved_stock__product")
+        )
 
 
 class OrderHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -158,8 +166,9 @@ class OrderAdmin(CsvExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "customer",
         "date_placed",
         "totals_mismatch",
+        "oversold",
     ]
-    list_filter = ["channel", "status", "date_placed", "totals_mismatch"]
+    list_filter = ["channel", "status", "date_placed", "totals_mismatch", "oversold", "is_send"]
     list_select_related = ["channel", "customer"]
     search_fields = ["number", "customer__email"]
     date_hierarchy = "date_placed"
@@ -251,8 +260,10 @@ class OrderItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "cancel_status",
         "price",
         "quantity",
+        "oversold",
+        "stock_released",
     ]
-    list_filter = ["status", "cancel_status"]
+    list_filter = ["status", "cancel_status", "oversold", "stock_released"]
     list_select_related = ["order"]
     search_fields = ["=order__number", "product_sku"]
     show_full_result_count = False

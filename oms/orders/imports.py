@@ -41,15 +41,16 @@ def import_orders(
     rejects: IO[str],
     batch_size: int,
     error_policy: ErrorPolicy,
+    stock_policy: str | None = None,
     progress: Callable[[ImportReport], None] = lambda report: None,
 ) -> ImportReport:
     """Send every line of `source` through create_orders_bulk; write each rejected or conflicting
     line with its errors to `rejects`. Re-running after an interruption is safe: orders already
-    imported come back as replays."""
+    imported come back as replays. `stock_policy` overrides the channel's (`ignore`)."""
     report = ImportReport()
     started = time.monotonic()
     for batch in _batches(_lines(source), batch_size):
-        _import_batch(channel, batch, rejects, error_policy, report)
+        _import_batch(channel, batch, rejects, (error_policy, stock_policy), report)
         report.lines += len(batch)
         report.seconds = time.monotonic() - started
         progress(report)
@@ -57,7 +58,11 @@ def import_orders(
 
 
 def _import_batch(
-    channel: Channel, batch: list[_Line], rejects: IO[str], policy: ErrorPolicy, report: ImportReport
+    channel: Channel,
+    batch: list[_Line],
+    rejects: IO[str],
+    policies: tuple[ErrorPolicy, str | None],
+    report: ImportReport,
 ) -> None:
     parsed = [line for line in batch if line.problem is None]
     for line in batch:
@@ -67,7 +72,10 @@ def _import_batch(
         return
     try:
         outcome = create_orders_bulk(
-            channel=channel, payloads=[line.payload for line in parsed], error_policy=policy
+            channel=channel,
+            payloads=[line.payload for line in parsed],
+            error_policy=policies[0],
+            stock_policy=policies[1],
         )
         results = [(r.status, [p.as_dict() for p in r.problems]) for r in outcome.results]
     except BulkRejected as rejected:

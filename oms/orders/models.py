@@ -1,10 +1,11 @@
 """Orders and their items: every field of Omnitron's SalesChannelCreateOrder page, stored as sent."""
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from oms.access.models import ApiKey
-from oms.catalog.models import Datasource, PriceList, Product, StockList
+from oms.catalog.models import Datasource, PriceList, Product, ProductStock, StockList
 from oms.channels.models import (
     CargoCompany,
     Channel,
@@ -92,6 +93,9 @@ class Order(models.Model):
     net_shipping_amount = money_field(default=0, help_text="shipping_amount net of shipping tax.")
     # Set when the channel's totals check is `warn` and the sent totals do not add up.
     totals_mismatch = models.BooleanField(default=False)
+    oversold = models.BooleanField(
+        default=False, help_text="An item took its stock row below zero (channel stock_policy reserve)."
+    )
     totals_computed = models.JSONField(default=dict, blank=True)
     # Canonical hash of the validated request: a retry with the same body is a replay.
     payload_hash = models.CharField(max_length=64, editable=False)
@@ -123,6 +127,9 @@ class Order(models.Model):
                 condition=models.Q(totals_mismatch=True),
                 name="order_totals_mismatch_idx",
             ),
+            models.Index(fields=["oversold"], condition=models.Q(oversold=True), name="order_oversold_idx"),
+            # The ERP's poll across channels (is_send=false): orders it has not picked up yet.
+            models.Index(fields=["id"], condition=models.Q(is_send=False), name="order_not_sent_idx"),
         ]
 
     def __str__(self) -> str:
@@ -189,6 +196,15 @@ class OrderItem(models.Model):
     invoice_number = models.CharField(max_length=64, blank=True)
     invoice_date = models.DateTimeField(null=True, blank=True)
     delivered_date = models.DateTimeField(null=True, blank=True)
+    # The stock row the item's quantity was reserved on (None: nothing reserved), and whether that
+    # reservation was given back (cancel, refund, the ERP's create_mapping): released once only.
+    reserved_stock = models.ForeignKey(
+        ProductStock, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    stock_released = models.BooleanField(default=False)
+    oversold = models.BooleanField(
+        default=False, help_text="Sold past its stock row's adjusted stock, or with no stock row."
+    )
     created_date = models.DateTimeField(auto_now_add=True)
     modified_date = models.DateTimeField(auto_now=True)
 
@@ -206,6 +222,7 @@ class OrderItem(models.Model):
             ("reconciliation", "item_reconciliation_idx"),
             ("shipping_option_group", "item_shipping_option_group_idx"),
             ("parent", "item_parent_idx"),
+            ("reserved_stock", "item_reserved_stock_idx"),
         )
 
     def __str__(self) -> str:
@@ -249,6 +266,7 @@ class OrderHistory(models.Model):
         CANCEL_STATUS = "cancel_status", "item cancel status"
         UPDATE = "update", "item fields"
         ORDER_STATUS = "order_status", "order status"
+        STOCK = "stock", "stock reserved or released"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
     item = models.ForeignKey(
@@ -278,3 +296,31 @@ class OrderHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of order {self.order_id}: {self.from_value} -> {self.to_value}"
+
+
+class IntegrationMapping(models.Model):
+    """An id the shop's ERP gave one of our rows (Omnitron's mapping, `create_mapping`): today an
+    order item and its ERP line. One per row and integration type: the ERP's retry finds it."""
+
+    class IntegrationType(models.TextChoices):
+        EXTERNAL_COMPANY = "external_company"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    integration_type = models.CharField(
+        max_length=32, choices=IntegrationType.choices, default=IntegrationType.EXTERNAL_COMPANY
+    )
+    code = models.CharField(max_length=255, help_text="The ERP's id of the row.")
+    created_date = models.DateTimeField(auto_now_add=True)
+    modified_date = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "integration_type"], name="mapping_unique_object"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type.model} {self.object_id} = {self.code}"

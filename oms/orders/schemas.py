@@ -414,6 +414,9 @@ class OrderOut(Answer):
     totals_mismatch: bool = Field(
         description="The amounts did not add up and the channel's totals_check is warn."
     )
+    oversold: bool = Field(
+        description="An item was sold past its stock (the channel's stock_policy is reserve)."
+    )
 
 
 class OrderItemOut(RowOut):
@@ -459,6 +462,7 @@ class OrderItemOut(RowOut):
     invoice_number: str
     invoice_date: DateTimeOut | None
     delivered_date: DateTimeOut | None
+    oversold: bool = Field(description="Sold past its stock row's adjusted stock, or with no stock row.")
     created_date: DateTimeOut
     modified_date: DateTimeOut
 

@@ -1,4 +1,5 @@
-"""The wire contract of the order-changing endpoints: an item PATCH and Omnitron's cancel body."""
+"""The wire contract of the order-changing endpoints: an item PATCH, Omnitron's cancel body, and
+the ERP's order PATCH and item mapping."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from oms.core.answers import From, RowOut, example
 from oms.core.wire import HttpUrlStr, Id, JsonObject, Money, WireDateTime, choice, refusal, shown, text
 from oms.orders.enums import CancelStatus
 from oms.orders.schemas import OrderStatusIn, WireModel
@@ -54,3 +56,42 @@ class CancelIn(WireModel):
                     "invalid_format", 'Keys are item pks, e.g. {{"12": 1}}; got "{key}".', key=shown(key)
                 )
         return value
+
+
+def _exactly_true(value: Any) -> Any:
+    # Not 1, not "true", not false: the ERP only ever says it has picked an order up.
+    if value is not True:
+        raise PydanticCustomError("invalid_choice", "Only true is accepted: the order was picked up.")
+    return value
+
+
+class OrderSentIn(WireModel):
+    """The ERP's PATCH of an order: only `{"is_send": true}`, that it has picked the order up."""
+
+    is_send: Annotated[bool, BeforeValidator(_exactly_true)]
+
+
+class MappingIn(WireModel):
+    """The ERP's id for an order item (`code`, its line id); with `update_stock`, the item's
+    reserved units are released (the ERP's stock figure now counts them)."""
+
+    code: text(255, min_length=1, key=True)
+    update_stock: bool = False
+
+
+class MappingOut(RowOut):
+    """An ERP mapping: `content_type` is the mapped model's content type id."""
+
+    content_type: Annotated[int, From("content_type_id")]
+    object_id: int
+    integration_type: str
+    code: str
+
+    model_config = example(
+        1,
+        stamped=False,
+        content_type=12,
+        object_id=345,
+        integration_type="external_company",
+        code="ERP-LINE-9",
+    )

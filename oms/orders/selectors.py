@@ -37,6 +37,7 @@ ORDER_FILTERS: list[Filter] = [
     *datetime_filters("date_placed"),
     *datetime_filters("modified_date"),
     *datetime_filters("created_date"),
+    Filter("oversold", "oversold", boolean, description="true: orders sold past their stock."),
 ]
 ORDER_SORTS = {
     "-id": "-pk",
@@ -80,18 +81,31 @@ DEFAULT_REASON_SORT = "sort_order"
 
 def list_orders(*, channel: Channel) -> QuerySet[Order]:
     """The channel's orders, to be narrowed by ORDER_FILTERS and paginated."""
-    return (
-        Order.objects.filter(channel=channel)
-        .select_related("cargo_company", "payment_option")
-        .prefetch_related(
-            # The list answers each order's cancel_status summary, which needs only this column.
-            Prefetch(
-                "orderitem_set",
-                queryset=OrderItem.objects.only("id", "order_id", "cancel_status").order_by("id"),
-                to_attr="cancel_status_items",
-            ),
-            _funds_transfers(),
-        )
+    return _orders_listed(Order.objects.filter(channel=channel))
+
+
+# The ERP's list: every channel's orders, with the channel's own filter and is_send besides.
+ERP_ORDER_FILTERS: list[Filter] = [
+    *ORDER_FILTERS,
+    *id_filters("channel", "channel_id", what="channel id"),
+    Filter("is_send", "is_send", boolean, description="false: orders the ERP has not picked up yet."),
+]
+
+
+def list_erp_orders() -> QuerySet[Order]:
+    """Every channel's orders, as the ERP reads them (each answered in its channel's format)."""
+    return _orders_listed(Order.objects.select_related("channel"))
+
+
+def _orders_listed(orders: QuerySet[Order]) -> QuerySet[Order]:
+    return orders.select_related("cargo_company", "payment_option").prefetch_related(
+        # The list answers each order's cancel_status summary, which needs only this column.
+        Prefetch(
+            "orderitem_set",
+            queryset=OrderItem.objects.only("id", "order_id", "cancel_status").order_by("id"),
+            to_attr="cancel_status_items",
+        ),
+        _funds_transfers(),
     )
 
 

@@ -34,17 +34,6 @@ BULK = "/api/v1/channel/1/create_orders/bulk/"
 HOUR = 3600
 
 
-@pytest.fixture
-def limit(settings):
-    """Set the default limit: `limit("1/h", burst=3)`."""
-
-    def set_limit(rate: str, *, burst: int) -> None:
-        settings.OMS_RATE_LIMIT = rate
-        settings.OMS_RATE_LIMIT_BURST = burst
-
-    return set_limit
-
-
 class Clock:
     def __init__(self) -> None:
         self.now = 1000.0
@@ -62,6 +51,18 @@ def clock(monkeypatch) -> Clock:
     clock = Clock()
     monkeypatch.setattr("throttled.utils.now_mono_f", clock)
     return clock
+
+
+@pytest.fixture
+def limit(settings, clock):
+    """Set the default limit: `limit("1/h", burst=3)`. The in-process buckets' clock stands still
+    unless the test moves it, so the figures in the headers do not depend on the machine's speed."""
+
+    def set_limit(rate: str, *, burst: int) -> None:
+        settings.OMS_RATE_LIMIT = rate
+        settings.OMS_RATE_LIMIT_BURST = burst
+
+    return set_limit
 
 
 def remaining(response) -> int:
@@ -296,8 +297,16 @@ def test_the_admin_refuses_a_rate_that_is_not_one(demo, url, form):
         channel = Channel.objects.get(pk=1)
         form = {
             field: getattr(channel, field)
-            for field in ["name", "code", "status_format", "totals_check", "cancellation_mode"]
+            for field in [
+                "name",
+                "code",
+                "status_format",
+                "totals_check",
+                "cancellation_mode",
+                "stock_policy",
+            ]
         }
+        form["stock_list"] = channel.stock_list_id or ""
         form["is_active"] = "on"
     # When a rate that is not one is saved, then one that is
     refused = operator.post(page, {**form, "rate_limit": "lots"})

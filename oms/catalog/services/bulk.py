@@ -85,7 +85,8 @@ def bulk_upsert_prices(*, price_list: PriceList, payload: Any) -> BulkResult:
 
 
 def bulk_upsert_stocks(*, stock_list: StockList, payload: Any) -> BulkResult:
-    """Create or update up to 1,000 stock quantities of `stock_list`, by product (id or sku)."""
+    """Create or update up to 1,000 stock figures of `stock_list`, by product (id or sku); only
+    `stock` (and `unit_type`) are written, never the reservations."""
     return _bulk_upsert_list_rows(STOCKS, {"stock_list": stock_list}, payload)
 
 

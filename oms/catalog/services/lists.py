@@ -87,7 +87,7 @@ def create_price(*, price_list: PriceList, payload: Any) -> ProductPrice:
 
 @transaction.atomic
 def create_stock(*, stock_list: StockList, payload: Any) -> ProductStock:
-    """Stock a product in `stock_list`; the same checks as create_price, with `quantity`."""
+    """Stock a product in `stock_list`; the same checks as create_price, with `stock`."""
     return _create_list_row(STOCKS, {"stock_list": stock_list}, payload)
 
 
@@ -99,7 +99,8 @@ def update_price(*, price: ProductPrice, payload: Any) -> ProductPrice:
 
 @transaction.atomic
 def update_stock(*, stock: ProductStock, payload: Any) -> ProductStock:
-    """Set the stock's quantity (partial); its product cannot change."""
+    """Set the stock's figure or unit type (partial); its product cannot change, and its
+    reservations are left as they are."""
     return _update_list_row(STOCKS, stock, payload)
 
 

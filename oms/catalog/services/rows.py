@@ -26,6 +26,7 @@ class Table:
     fields: tuple[str, ...]  # value fields a row may set
     required: tuple[str, ...]  # ... and those a new row must set
     null_as: dict[str, Any]  # fields where null is allowed, and what it stores
+    renamed: dict[str, str] = field(default_factory=dict)  # a former field name -> the field now
 
 
 PRODUCTS = Table(
@@ -44,7 +45,16 @@ PRICES = Table(
     required=("price",),
     null_as={"retail_price": None},
 )
-STOCKS = Table("stock", ProductStock, StockIn, fields=("quantity",), required=("quantity",), null_as={})
+# An ERP upsert sets the physical figure only: reservations belong to catalog.services.stock.
+STOCKS = Table(
+    "stock",
+    ProductStock,
+    StockIn,
+    fields=("stock", "unit_type"),
+    required=("stock",),
+    null_as={},
+    renamed={"quantity": "stock"},
+)
 
 
 @dataclass
@@ -77,6 +87,12 @@ def parse_row(table: Table, raw: Any, index: int, prefix: str) -> Row:
     row.data, row.given = parsed.readable, parsed.given
     if row.data is None:
         return row
+    for old, new in table.renamed.items():
+        if old in row.given and new in row.given:
+            row.problem(old, ErrorCode.INVALID, f"{old} is the former name of {new}: send {new} only.")
+        elif old in row.given:
+            setattr(row.data, new, getattr(row.data, old))
+            row.given = (row.given - {old}) | {new}
     for name in table.fields:
         if name not in row.given:
             continue

@@ -110,12 +110,12 @@ def test_stocks_a_product_and_sets_its_quantity(catalog, scarf):
     boolean = catalog.patch(STOCK.format(1, pk), {"quantity": True})
     # Then the quantity follows, and nonsense is refused
     assert created.status_code == 201, created.content
-    assert changed.json()["quantity"] == 7
-    assert ProductStock.objects.get(pk=pk).quantity == 7
+    assert changed.json()["stock"] == 7
+    assert ProductStock.objects.get(pk=pk).stock == 7
     assert negative.json()["errors"][0]["code"] == "out_of_range"
     assert boolean.json()["errors"][0]["code"] == "invalid_type"
     listed = catalog.get(STOCKS.format(1), product=str(scarf.pk)).json()["results"]
-    assert [(row["pk"], row["quantity"]) for row in listed] == [(pk, 7)]
+    assert [(row["pk"], row["stock"]) for row in listed] == [(pk, 7)]
     assert catalog.delete(STOCK.format(1, pk)).status_code == 204
 
 
@@ -134,3 +134,25 @@ def test_channel_price_and_stock_lists_are_the_channels_own(api, key_for):
     shared_only = ApiClient(key_for(shared=True)).get("/api/v1/channel/2/price_lists/2/")
     # The shared grant is for catalog writes, not channel data: channel 2 is not found for it
     assert shared_only.status_code == 404
+
+
+def test_stock_rows_answer_their_figure_reservations_and_what_may_still_be_sold(catalog, scarf):
+    # Given a stock row of 9 pieces with 3 units reserved by orders
+    created = catalog.post(STOCKS.format(1), {"sku": "SCARF", "stock": 9, "unit_type": "kg"})
+    pk = created.json()["pk"]
+    ProductStock.objects.filter(pk=pk).update(sold_quantity_unreported=3)
+    # When the ERP sends a new figure (under the former name too) and sends both names
+    changed = catalog.patch(STOCK.format(1, pk), {"stock": 12})
+    former = catalog.patch(STOCK.format(1, pk), {"quantity": 11})
+    both = catalog.patch(STOCK.format(1, pk), {"stock": 1, "quantity": 2})
+    upserted = catalog.post(STOCKS.format(1) + "bulk_upsert/", {"rows": [{"sku": "SCARF", "stock": 10}]})
+    # Then the figure changes, the reservations never, and both names at once are refused
+    assert created.status_code == 201, created.content
+    assert created.json()["unit_type"] == "kg"
+    answered = changed.json()
+    assert (answered["stock"], answered["sold_quantity_unreported"], answered["adjusted_stock"]) == (12, 3, 9)
+    assert former.json()["stock"] == 11
+    assert (both.status_code, both.json()["errors"][0]["path"]) == (400, "quantity")
+    assert upserted.status_code == 200, upserted.content
+    row = catalog.get(STOCK.format(1, pk)).json()
+    assert (row["stock"], row["sold_quantity_unreported"], row["adjusted_stock"]) == (10, 3, 7)

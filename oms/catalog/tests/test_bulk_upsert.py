@@ -24,7 +24,7 @@ def snapshot() -> list[tuple]:
     return [
         list(Product.objects.order_by("pk").values_list("sku", "name", "barcode")),
         list(ProductPrice.objects.order_by("pk").values_list("product", "price")),
-        list(ProductStock.objects.order_by("pk").values_list("product", "quantity")),
+        list(ProductStock.objects.order_by("pk").values_list("product", "stock")),
     ]
 
 
@@ -88,8 +88,8 @@ def test_reject_failed_writes_the_good_rows_and_reports_the_bad(catalog):
     body = response.json()
     assert body["summary"] == {"created": 0, "updated": 1, "rejected": 1}
     assert body["results"][1]["errors"][0]["path"] == "rows.1.quantity"
-    assert ProductStock.objects.get(stock_list=1, product__sku="DEMO-MUG").quantity == 3
-    assert ProductStock.objects.get(stock_list=1, product__sku="DEMO-CAP").quantity == 100
+    assert ProductStock.objects.get(stock_list=1, product__sku="DEMO-MUG").stock == 3
+    assert ProductStock.objects.get(stock_list=1, product__sku="DEMO-CAP").stock == 100
 
 
 def test_a_key_repeated_in_the_request_is_refused(catalog):
@@ -112,7 +112,7 @@ def test_a_new_row_must_carry_what_a_create_needs(catalog):
     stocks = catalog.post(STOCKS.format(1), {"rows": [{"sku": "UNSTOCKED"}]})
     # Then the missing fields are named
     assert [(e["path"], e["code"]) for e in products.json()["errors"]] == [("rows.0.name", "required")]
-    assert [(e["path"], e["code"]) for e in stocks.json()["errors"]] == [("rows.0.quantity", "required")]
+    assert [(e["path"], e["code"]) for e in stocks.json()["errors"]] == [("rows.0.stock", "required")]
 
 
 def test_at_most_1000_rows(catalog):
@@ -167,7 +167,7 @@ def test_query_count_does_not_grow_with_the_rows(catalog, endpoint):
             ]
         Product.objects.bulk_create(Product(sku=sku, name="x") for sku in new)
         existing_kind = ProductPrice if endpoint == "prices" else ProductStock
-        values = {"price": Decimal("1")} if endpoint == "prices" else {"quantity": 1}
+        values = {"price": Decimal("1")} if endpoint == "prices" else {"stock": 1}
         existing_kind.objects.bulk_create(
             existing_kind(product=product, **{f"{endpoint[:-1]}_list_id": 1}, **values)
             for product in Product.objects.filter(sku__startswith=f"{tag}-").exclude(sku__contains="-new-")

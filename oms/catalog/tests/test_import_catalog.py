@@ -62,8 +62,8 @@ def test_reject_failed_writes_the_good_rows_and_names_the_bad_by_line(demo, tmp_
             "import-catalog", str(path), "--stock-list", "1", "--error-policy", "reject_failed", stderr=err
         )
     # Then the good row is written and the bad ones are named by line
-    assert ProductStock.objects.get(stock_list=1, product__sku="DEMO-MUG").quantity == 7
-    assert ProductStock.objects.get(stock_list=1, product__sku="DEMO-CAP").quantity == 100
+    assert ProductStock.objects.get(stock_list=1, product__sku="DEMO-MUG").stock == 7
+    assert ProductStock.objects.get(stock_list=1, product__sku="DEMO-CAP").stock == 100
     assert "line 2, quantity: out_of_range" in err.getvalue()
     assert "line 3: invalid_json" in err.getvalue()
 
@@ -75,7 +75,7 @@ def test_the_underscore_spelling_is_the_same_command(demo, tmp_path):
     # When it is imported with Django's usual command name
     call_command("import_catalog", str(path), "--stock-list", "2", stdout=StringIO(), stderr=StringIO())
     # Then it was imported
-    assert ProductStock.objects.get(stock_list=2, product__sku="DEMO-MUG").quantity == 3
+    assert ProductStock.objects.get(stock_list=2, product__sku="DEMO-MUG").stock == 3
 
 
 def test_refuses_what_it_cannot_read(demo, tmp_path):

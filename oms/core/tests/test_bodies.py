@@ -35,7 +35,7 @@ def test_every_route_reads_a_body_up_to_the_limit_the_reader_gives_its_path(demo
     settings.OMS_MAX_BULK_BODY_BYTES = 100_000
     from django.test import Client
 
-    client = Client(HTTP_AUTHORIZATION=f"Token {key_for(1, shared=True)}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {key_for(1, shared=True, erp=True)}")
     body = json.dumps({"padding": "x" * 2000})
     disagreements = []
     for template, method, _ in _operations():

@@ -23,6 +23,15 @@ from oms.orders.api.router import create_router
 from oms.orders.presenters import order_to_wire
 from oms.orders.schemas import OrderOut
 from oms.orders.services.bulk import BulkOutcome, BulkResult, BulkStatus, ErrorPolicy, create_orders_bulk
+from oms.orders.services.reservations import stock_override
+
+STOCK_PARAMETER = {
+    "name": "stock",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "enum": ["ignore"]},
+    "description": "ignore: the orders reserve no stock (importing history); needs the shared grant.",
+}
 
 
 class BulkCreateIn(BaseModel):
@@ -63,14 +72,16 @@ class BulkCreateOut(Answer):
     url_name="create_orders_bulk",
     summary="Create many orders in one call, with one result per order",
     response={200: BulkCreateOut},
-    openapi_extra=json_body(BulkCreateIn, "Up to OMS_MAX_ORDERS_PER_BULK orders, each a create_orders body."),
+    openapi_extra=json_body(BulkCreateIn, "Up to OMS_MAX_ORDERS_PER_BULK orders, each a create_orders body.")
+    | {"parameters": [STOCK_PARAMETER]},
 )
 @idempotent(max_body_setting="OMS_MAX_BULK_BODY_BYTES")
 def create_orders_bulk_view(request: HttpRequest, channel_id: int) -> HttpResponse:
     channel = get_channel_for(principal=request.auth, channel_id=channel_id)
+    stock = stock_override(principal=request.auth, value=request.GET.get("stock"))
     data = parse_bulk_request(_payload(request))
     outcome = create_orders_bulk(
-        channel=channel, payloads=data.orders, error_policy=ErrorPolicy(data.error_policy)
+        channel=channel, payloads=data.orders, error_policy=ErrorPolicy(data.error_policy), stock_policy=stock
     )
     for result in outcome.results:
         note_order(str(result.status), codes=tuple(str(p.code) for p in result.problems))

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from oms.catalog.services.stock import OutOfStock
 from oms.channels.models import Channel
 from oms.core.errors import Conflict, ErrorCode, Problem, ValidationFailed
 from oms.orders.models import Order
@@ -16,6 +17,7 @@ from oms.orders.services.create import OrderCreated, PreparedOrder, prepare_orde
 from oms.orders.services.digest import same_content
 from oms.orders.services.parse import parse_order_request, too_many_items
 from oms.orders.services.references import resolve_references, resolve_references_many
+from oms.orders.services.reservations import reserve_items
 from oms.orders.services.store import insert_orders, link_transfers, unmark_stored
 
 log = logging.getLogger(__name__)
@@ -85,11 +87,15 @@ class BulkRejected(ValidationFailed):
         )
 
 
-def create_orders_bulk(*, channel: Channel, payloads: list[Any], error_policy: ErrorPolicy) -> BulkOutcome:
+def create_orders_bulk(
+    *, channel: Channel, payloads: list[Any], error_policy: ErrorPolicy, stock_policy: str | None = None
+) -> BulkOutcome:
     """Validate every order (one query per referenced model for the whole batch), decide replays
-    and conflicts against stored orders and within the batch, then insert the new orders and their
-    items in a few set-based statements in one transaction.
+    and conflicts against stored orders and within the batch, then reserve the new orders' stock
+    and insert them and their items in a few set-based statements in one transaction.
 
+    `stock_policy` overrides the channel's (`ignore`, for importing history: the caller checks
+    who may ask). Under `reject` an order lacking stock is rejected with `out_of_stock`.
     Raises BulkRejected under reject_everything when any order is rejected or conflicts.
     """
     # An order over the item limit is refused before anything is done per item, its references too.
@@ -115,8 +121,10 @@ def create_orders_bulk(*, channel: Channel, payloads: list[Any], error_policy: E
     outcome = BulkOutcome(results, written=False)
     if error_policy == ErrorPolicy.REJECT_EVERYTHING and any(r.problems for r in results):
         raise BulkRejected(outcome)
-    _insert(channel, results, [prepared[i] for i in new], new, payloads)
-    outcome.written = bool(new)
+    policy = stock_policy or channel.stock_policy
+    outcome.written = _insert(
+        channel, policy, outcome, [prepared[i] for i in new], new, payloads, error_policy
+    )
     return outcome
 
 
@@ -187,16 +195,34 @@ def _stored_answer(order: Order) -> OrderCreated:
 
 def _insert(
     channel: Channel,
-    results: list[BulkResult],
+    policy: str,
+    outcome: BulkOutcome,
     batch: list[PreparedOrder],
     indexes: list[int],
     payloads: list[Any],
-) -> None:
+    error_policy: ErrorPolicy,
+) -> bool:
+    """Reserve and insert `batch` in one transaction; whether anything was written."""
+    results = outcome.results
     if not batch:
-        return
+        return False
     try:
         with transaction.atomic():
-            insert_orders([(ready.order, ready.items) for ready in batch])
+            now = batch[0].order.created_date
+            short = reserve_items(
+                [(ready.order, ready.items) for ready in batch], channel=channel, policy=policy, now=now
+            )
+            for position, problems in short.items():
+                result = results[indexes[position]]
+                result.status, result.problems, result.created = BulkStatus.REJECTED, problems, None
+            if short and error_policy == ErrorPolicy.REJECT_EVERYTHING:
+                raise BulkRejected(outcome)  # rolls the reservations back
+            kept = [position for position in range(len(batch)) if position not in short]
+            batch, indexes = [batch[p] for p in kept], [indexes[p] for p in kept]
+            if not batch:
+                return False
+            reserved_at = None if policy == Channel.StockPolicy.IGNORE else now
+            insert_orders([(ready.order, ready.items) for ready in batch], reserved_at=reserved_at)
             links = [(ready.order.pk, pk) for ready in batch for pk in ready.transfers]
             if links:
                 link_transfers(links)
@@ -206,18 +232,23 @@ def _insert(
         log.info("bulk insert raced with another writer in channel %s; writing one by one", channel.pk)
         for ready, index in zip(batch, indexes, strict=True):
             unmark_stored(ready.order, ready.items)
-            _settle_one(channel, results[index], ready, payloads[index])
+            _settle_one(channel, policy, results[index], ready, payloads[index])
+    return True
 
 
-def _settle_one(channel: Channel, result: BulkResult, ready: PreparedOrder, payload: Any) -> None:
+def _settle_one(
+    channel: Channel, policy: str, result: BulkResult, ready: PreparedOrder, payload: Any
+) -> None:
     try:
         created = write_order(
-            ready.order,
-            ready.items,
-            ready.transfers,
-            warnings=ready.warnings,
+            ready,
+            channel=channel,
+            stock_policy=policy,
             resolve_again=lambda: resolve_references(channel=channel, payload=payload),
         )
+    except OutOfStock as refused:
+        result.status, result.problems, result.created = BulkStatus.REJECTED, refused.problems, None
+        return
     except Conflict as conflict:
         result.status, result.problems, result.created = BulkStatus.CONFLICT, conflict.problems, None
         return

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from oms.catalog.services.stock import OutOfStock
 from oms.channels.models import CargoCompany, Channel, PaymentOption
 from oms.core.errors import Conflict, ErrorCode, Problem, ValidationFailed
 from oms.core.render import to_cents
@@ -22,6 +23,7 @@ from oms.orders.services.checks import check_totals, cross_field_problems
 from oms.orders.services.digest import payload_hash, same_content
 from oms.orders.services.parse import ParsedRequest, parse_order_request, too_many_items
 from oms.orders.services.references import Resolved, resolve_references
+from oms.orders.services.reservations import reserve_items
 from oms.orders.services.store import (
     insert_orders,
     link_transfers,
@@ -95,10 +97,9 @@ def create_order(*, channel: Channel, payload: Any) -> OrderCreated:
     if problems:
         raise ValidationFailed(problems)
     return write_order(
-        prepared.order,
-        prepared.items,
-        prepared.transfers,
-        warnings=prepared.warnings,
+        prepared,
+        channel=channel,
+        stock_policy=channel.stock_policy,
         resolve_again=lambda: resolve_references(channel=channel, payload=payload),
     )
 
@@ -144,28 +145,49 @@ def prepare_order(
 
 
 def write_order(
-    order: Order, items: list[OrderItem], transfers: list[int], *, warnings: list[str], resolve_again
+    prepared: PreparedOrder, *, channel: Channel, stock_policy: str, resolve_again
 ) -> OrderCreated:
+    """Reserve the items' stock (`stock_policy`) and insert the order, in one transaction: a
+    refused or replayed order reserves nothing. Raises OutOfStock (a `reject` policy's order
+    lacking units, unless it is a replay), Conflict, or ValidationFailed for a reference deleted
+    since it was resolved."""
+    order, items, transfers = prepared.order, prepared.items, prepared.transfers
+    reserving = stock_policy != Channel.StockPolicy.IGNORE
     # Reference lookups ran before this transaction so SQLite's write lock is held only for the
     # inserts; foreign keys catch a referenced row deleted in between (reported as a 400 below).
     try:
-        with transaction.atomic() if transfers or needs_transaction() else nullcontext():
-            insert_orders([(order, items)])
+        with transaction.atomic() if reserving or transfers or needs_transaction() else nullcontext():
+            if reserving:
+                now = order.created_date
+                short = reserve_items([(order, items)], channel=channel, policy=stock_policy, now=now)
+                if short:
+                    raise OutOfStock(short[0])
+            insert_orders([(order, items)], reserved_at=order.created_date if reserving else None)
             if transfers:
                 link_transfers([(order.pk, pk) for pk in transfers])
+    except OutOfStock:
+        existing = _stored(order)
+        if existing is None:
+            raise
+        return _replay_or_conflict(existing, order, items, transfers)
     except IntegrityError:
-        existing = (
-            Order.objects.filter(channel_id=order.channel_id, number=order.number)
-            .select_related("cargo_company", "payment_option")
-            .first()
-        )
+        existing = _stored(order)
         if existing is None:
             _, problems = resolve_again()
             if problems:
                 raise ValidationFailed(problems) from None
             raise
         return _replay_or_conflict(existing, order, items, transfers)
-    return OrderCreated(order, items, transfers, warnings=warnings)
+    return OrderCreated(order, items, transfers, warnings=prepared.warnings)
+
+
+def _stored(order: Order) -> Order | None:
+    """The stored order of the same number: a replay or a conflict of `order`."""
+    return (
+        Order.objects.filter(channel_id=order.channel_id, number=order.number)
+        .select_related("cargo_company", "payment_option")
+        .first()
+    )
 
 
 def _replay_or_conflict(

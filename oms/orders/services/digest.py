@@ -38,6 +38,10 @@ _UNHASHED = {
     "totals_computed",
     "product_sku",
     "product_name",
+    # What the stock did with the order, decided by the server at the time: not the request.
+    "oversold",
+    "reserved_stock",
+    "stock_released",
 }
 
 

@@ -48,6 +48,7 @@ def test_the_export_has_the_lists_columns_and_every_row(operator, orders):
         "Customer",
         "Date placed",
         "Totals mismatch",
+        "Oversold",
     ]
     assert sorted(row["Number"] for row in exported) == [
         "'=HYPERLINK(1)",

@@ -48,6 +48,7 @@ def test_status_change_follows_the_table_and_is_recorded(api):
     assert order.status == "preparing" and order.modified_date > before
     entries = [(e["kind"], e["item"], e["from"], e["to"], e["actor"]) for e in history(api, order)]
     assert entries == [
+        ("stock", item.pk, None, "reserved", "create_orders"),  # on create (test_stock.py)
         ("status", item.pk, "approved", "preparing", "key:demo"),
         ("order_status", None, "approved", "preparing", "key:demo"),
     ]
@@ -266,7 +267,8 @@ def test_cancel_with_omnitrons_body_cancels_the_items_with_their_reasons(api):
     info = response.json()["cancellation_info"]
     assert info["items"][str(first.pk)]["reason"] == reason.pk
     assert info["cancelled_amount"] == "10.00" and info["forced_refund_amount"] is None
-    entry = history(api, order)[-1]
+    # (followed by the release of its reserved stock, test_stock.py)
+    entry, released = history(api, order)[-2:]
     assert (entry["kind"], entry["item"], entry["from"], entry["to"]) == (
         "cancellation",
         first.pk,
@@ -274,6 +276,7 @@ def test_cancel_with_omnitrons_body_cancels_the_items_with_their_reasons(api):
         "cancelled",
     )
     assert entry["reason"]["code"] == "out_of_paint"
+    assert (released["kind"], released["item"], released["to"]) == ("stock", first.pk, "released")
 
 
 def test_cancelling_every_item_cancels_the_order_and_moves_modified_date(api):
@@ -289,7 +292,15 @@ def test_cancelling_every_item_cancels_the_order_and_moves_modified_date(api):
     order.refresh_from_db()
     assert response.json()["status"] == "cancelled" and order.status == "cancelled"
     assert order.modified_date > before
-    assert [e["kind"] for e in history(api, order)] == ["cancellation", "cancellation", "order_status"]
+    assert [(e["kind"], e["to"]) for e in history(api, order)] == [
+        ("stock", "reserved"),  # on create (test_stock.py)
+        ("stock", "reserved"),
+        ("cancellation", "cancelled"),
+        ("cancellation", "cancelled"),
+        ("stock", "released"),
+        ("stock", "released"),
+        ("order_status", "cancelled"),
+    ]
 
 
 def test_cancel_without_a_reason_is_400_and_changes_nothing(api):
@@ -479,11 +490,14 @@ def test_history_lists_every_change_in_order_with_who_and_why(api, key_for):
     entries = history(api, order)
     # Then every change is there, oldest first, with its actor and reason
     assert [(e["kind"], e["from"], e["to"], e["actor"]) for e in entries] == [
+        ("stock", None, "reserved", "create_orders"),
+        ("stock", None, "reserved", "create_orders"),
         ("status", "approved", "preparing", "key:demo"),
         ("cancellation", "approved", "cancelled", "key:test"),
+        ("stock", "reserved", "released", "key:test"),
         ("order_status", "approved", "preparing", "key:test"),
     ]
-    assert entries[1]["reason"]["code"] == "damaged_box" and entries[0]["reason"] is None
+    assert entries[3]["reason"]["code"] == "damaged_box" and entries[2]["reason"] is None
     assert [e["pk"] for e in entries] == sorted(e["pk"] for e in entries)
 
 

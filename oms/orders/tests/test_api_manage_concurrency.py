@@ -81,8 +81,14 @@ def test_a_cancel_racing_a_status_change_of_the_same_item_is_never_lost(demo):
         item.refresh_from_db()
         kinds = list(OrderHistory.objects.filter(item=item).values_list("kind", "to_value"))
         assert cancelled.status_code == 200 and item.status == "cancelled"
+        # (between the item's stock reservation on create and its release by the cancel)
         if moved.status_code == 200:
-            assert kinds == [("status", "preparing"), ("cancellation", "cancelled")]
+            assert kinds == [
+                ("stock", "reserved"),
+                ("status", "preparing"),
+                ("cancellation", "cancelled"),
+                ("stock", "released"),
+            ]
         else:
             assert moved.status_code == 400 and moved.json()["errors"][0]["code"] == "invalid_transition"
-            assert kinds == [("cancellation", "cancelled")]
+            assert kinds == [("stock", "reserved"), ("cancellation", "cancelled"), ("stock", "released")]

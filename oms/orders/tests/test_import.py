@@ -6,6 +6,7 @@ import json
 import pytest
 from django.core.management import call_command
 
+from oms.catalog.models import ProductStock
 from oms.orders.models import Order
 from oms.orders.tests.payloads import minimal_body
 
@@ -63,3 +64,17 @@ def test_reject_everything_policy_skips_whole_batches(orders_file):
     run_import(orders_file, "--error-policy", "reject_everything")
     # Then the batch holding the unknown product writes nothing, the others are written
     assert Order.objects.filter(number__startswith="IMP-").count() == 24 - 6
+
+
+def test_import_with_stock_ignore_reserves_nothing_and_without_it_reserves(orders_file):
+    # Given product 1's reservations in the channel's stock list
+    row = ProductStock.objects.get(stock_list_id=1, product_id=1)
+    before = row.sold_quantity_unreported
+    # When the file is imported as history (--stock ignore), then again under a fresh number
+    run_import(orders_file, "--stock", "ignore")
+    ignored = ProductStock.objects.get(pk=row.pk).sold_quantity_unreported
+    Order.objects.filter(number__startswith="IMP-").delete()
+    run_import(orders_file)
+    # Then the first reserved nothing, the second one unit per good order
+    assert ignored == before
+    assert ProductStock.objects.get(pk=row.pk).sold_quantity_unreported == before + 24

@@ -12,7 +12,7 @@ RATE_HELP = (
 
 class Command(BaseCommand):
     help = (
-        "Manage API keys. `oms token create --channel 1 [--channel 2] [--name NAME] [--shared] "
+        "Manage API keys. `oms token create --channel 1 [--channel 2] [--name NAME] [--shared] [--erp] "
         '[--rate "200/s burst 400"]` prints a new key; `oms token set-rate ID RATE` changes a key\'s '
         'rate limit ("default" for its channels\' or OMS_RATE_LIMIT again).'
     )
@@ -25,6 +25,9 @@ class Command(BaseCommand):
         )
         create.add_argument("--name", default="cli", help="a label for the key")
         create.add_argument("--shared", action="store_true", help="may also write shared (catalog) data")
+        create.add_argument(
+            "--erp", action="store_true", help="the shop's ERP: reads and confirms every channel's orders"
+        )
         create.add_argument("--rate", default="", help=RATE_HELP)
         set_rate = sub.add_parser("set-rate", help="change an existing key's rate limit")
         set_rate.add_argument("key_id", type=int, help="the key's id (admin, API keys)")
@@ -41,11 +44,13 @@ class Command(BaseCommand):
         except DomainError as error:
             raise CommandError(error.detail) from None
 
-    def _create(self, *, channel: list[int], name: str, shared: bool, rate: str, **options) -> str:
+    def _create(
+        self, *, channel: list[int], name: str, shared: bool, rate: str, erp: bool = False, **options
+    ) -> str:
         channels = list(Channel.objects.filter(pk__in=channel))
         missing = sorted(set(channel) - {c.pk for c in channels})
         if missing:
             raise CommandError(f"Unknown channel(s): {', '.join(map(str, missing))}")
-        if not channels and not shared:
-            raise CommandError("Grant at least one --channel (or --shared).")
-        return create_api_key(name=name, channels=channels, shared=shared, rate_limit=rate)[1]
+        if not channels and not shared and not erp:
+            raise CommandError("Grant at least one --channel (or --shared, or --erp).")
+        return create_api_key(name=name, channels=channels, shared=shared, erp=erp, rate_limit=rate)[1]

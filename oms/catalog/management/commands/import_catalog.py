@@ -15,7 +15,7 @@ from oms.core.errors import DomainError
 class Command(BaseCommand):
     help = (
         "Import products (default), prices (--price-list ID) or stock (--stock-list ID) from a CSV file "
-        "(a header row of field names: sku,name,... or sku,price,... or sku,quantity) or JSON Lines (one "
+        "(a header row of field names: sku,name,... or sku,price,... or sku,stock; quantity is read as stock) or JSON Lines (one "
         "object per line), upserting by sku. With the default --error-policy reject_everything a bad row "
         "writes nothing at all; reject_failed writes the good rows."
     )

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from oms.channels.models import Channel
 from oms.orders.imports import ImportReport, count_lines, import_orders
 from oms.orders.services.bulk import ErrorPolicy
+from oms.orders.services.reservations import stock_override
 
 
 class Command(BaseCommand):
@@ -27,11 +28,24 @@ class Command(BaseCommand):
             "a bad order writes nothing",
         )
         parser.add_argument(
+            "--stock",
+            choices=["ignore"],
+            help="ignore: the imported orders reserve no stock (history); default: the channel's stock_policy",
+        )
+        parser.add_argument(
             "--rejects", type=Path, help="where to write rejected lines (default FILE.rejected.jsonl)"
         )
 
     def handle(
-        self, *args, file: Path, channel: int, batch: int, error_policy: str, rejects: Path | None, **options
+        self,
+        *args,
+        file: Path,
+        channel: int,
+        batch: int,
+        error_policy: str,
+        rejects: Path | None,
+        stock: str | None = None,
+        **options,
     ):
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
@@ -49,6 +63,7 @@ class Command(BaseCommand):
                 rejects=rejected,
                 batch_size=batch,
                 error_policy=ErrorPolicy(error_policy),
+                stock_policy=stock_override(principal=None, value=stock),
                 progress=lambda r: self._progress(r, total),
             )
         sys.stderr.write("\n")

@@ -16,6 +16,7 @@ from oms.orders.enums import CancelStatus, OrderStatus
 from oms.orders.models import CancellationReason, Order, OrderItem
 from oms.orders.schemas_manage import CancelIn
 from oms.orders.services.manage.changes import Actor, Changes, Kind, lock_order, named, settle_order
+from oms.orders.services.reservations import release_items
 from oms.orders.transitions import CANCELLABLE, TERMINAL
 
 S = OrderStatus
@@ -203,7 +204,11 @@ def _cancel_items(
         item.status, item.cancel_status, item.modified_date = to, cancel_status, changes.now
         if data.forced_refund_amount is not None:
             item.forced_refund = True
-    OrderItem.objects.bulk_update(targets, ["status", "cancel_status", "forced_refund", "modified_date"])
+    # Waiting for approval, an item keeps its units until the cancellation is confirmed.
+    release_items([item for item in targets if item.status == S.CANCELLED], changes, why="cancelled")
+    OrderItem.objects.bulk_update(
+        targets, ["status", "cancel_status", "forced_refund", "stock_released", "modified_date"]
+    )
 
 
 def _cancellation_info(

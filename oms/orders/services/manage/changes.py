@@ -36,13 +36,14 @@ class Actor:
         return cls(name=f"user:{user.get_username()}", user_id=user.pk)
 
 
-def lock_order(channel: Channel, order_id: int) -> tuple[Order, list[OrderItem]]:
-    """The order, locked for the transaction, and its items read after the lock was granted."""
-    order = Order.objects.select_for_update().filter(channel=channel, pk=bounded(order_id)).first()
+def lock_order(channel: Channel | None, order_id: int) -> tuple[Order, list[OrderItem]]:
+    """The order (of `channel`; None: of any, for the ERP), locked for the transaction, and its
+    items read after the lock was granted."""
+    orders = Order.objects.select_for_update().filter(pk=bounded(order_id))
+    order = (orders if channel is None else orders.filter(channel=channel)).first()
     if order is None:
-        raise NotFound(
-            Problem("pk", ErrorCode.NOT_FOUND, f"Order {order_id} does not exist in this channel.")
-        )
+        where = "" if channel is None else " in this channel"
+        raise NotFound(Problem("pk", ErrorCode.NOT_FOUND, f"Order {order_id} does not exist{where}."))
     return order, list(OrderItem.objects.filter(order=order).order_by("id"))
 
 

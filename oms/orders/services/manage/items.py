@@ -26,10 +26,13 @@ from oms.orders.services.manage.changes import (
     order_of_item,
     settle_order,
 )
+from oms.orders.services.reservations import release_items
 from oms.orders.transitions import TERMINAL, allowed_from, can_move
 
 S = OrderStatus
 _CANCEL_TARGETS = {S.CANCELLED, S.CANCELLATION_WAITING}
+# An item moved to these gives its reserved units back (once: the ERP may have already).
+RELEASED_BY = {S.CANCELLED, S.REFUNDED}
 _MISSING = object()
 # Item fields an update may set besides status, cancel_status and extra_field.
 _PLAIN_FIELDS = ("invoice_number", "invoice_date", "tracking_number", "defined_tracking_url")
@@ -99,6 +102,8 @@ def update_order_item(*, channel: Channel, item_id: int, payload: Any, actor: Ac
             raise item_not_found(item_id)
         changes = Changes(order=order, actor=actor, now=timezone.now())
         _update_item(item, parsed.data, parsed.given, changes)
+        if release_items([item] if item.status in RELEASED_BY else [], changes, why=item.status):
+            changes.item_fields.append("stock_released")
         if changes.item_fields:
             item.save(update_fields=[*changes.item_fields, "modified_date"])
             settle_order(order, items, changes)
@@ -142,7 +147,10 @@ def change_order_status(
         for item in moving:
             _move(item, status, changes)
             item.modified_date = changes.now
-        OrderItem.objects.bulk_update(moving, ["status", "cancel_status", "delivered_date", "modified_date"])
+        release_items([item for item in moving if item.status in RELEASED_BY], changes, why=status)
+        OrderItem.objects.bulk_update(
+            moving, ["status", "cancel_status", "delivered_date", "stock_released", "modified_date"]
+        )
         settle_order(order, items, changes)
         changes.save()
     return order

@@ -1,0 +1,96 @@
+"""The stock scenarios of `make bench`, on the server and database of the create scenario.
+
+- `reserve`: the channel's stock_policy reserve, orders of 3 items on 3 distinct products, each
+  order on the next 3 of a pool of 3,000 (so concurrent orders rarely share a stock row);
+- `contention`: stock_policy reject, 16 connections, every order taking one unit of each of the
+  same 5 products (ample stock: every answer must still be 201), so that every create waits for
+  the row locks of the one before; with its latency at 80 % of its peak.
+
+Each is compared with the create scenario without stock (stock_policy ignore) measured in the
+same run, alternating, since the machine's speed drifts. The matrix of bench/run.py runs with
+stock_policy ignore too, so its figures compare with earlier runs.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+import report
+import server
+
+ITEMS, CONNECTIONS = 3, 16
+POOL = 3000  # products with a stock row in stock list 1
+CONTENTION_PRODUCTS = 5
+ROUNDS = int(os.environ.get("BENCH_STOCK_ROUNDS", "2"))
+
+
+def set_policy(env: dict[str, str], policy: str) -> None:
+    """Channel 1's stock_policy, seen by every worker once its channel cache expires."""
+    server.oms(env, "channel", "set", "1", f"stock_policy={policy}")
+    time.sleep(float(env.get("OMS_API_KEY_CACHE_SECONDS", "5")) + 0.5)
+
+
+def stocked_pool(env: dict[str, str]) -> None:
+    """Products 1..POOL (the demo's 3 and new ones), each with ample stock in stock list 1."""
+    server.oms(
+        env,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from oms.catalog.models import Product, ProductStock; "
+        f"new = {POOL} - Product.objects.count(); "
+        "Product.objects.bulk_create(Product(sku=f'BENCH-{n}', name='Bench') for n in range(new)); "
+        "ProductStock.objects.bulk_create((ProductStock(stock_list_id=1, product=p) for p in "
+        "Product.objects.exclude(stocks__stock_list_id=1)), batch_size=1000); "
+        "ProductStock.objects.filter(stock_list_id=1).update(stock=2**31 - 1)",
+    )
+
+
+def run(bench, env: dict[str, str]) -> dict:
+    stocked_pool(env)
+    runs: dict[str, list[dict]] = {"ignore": [], "reserve": [], "contention": []}
+    for _ in range(ROUNDS):
+        for policy in ("ignore", "reserve"):
+            set_policy(env, policy)
+            runs[policy].append(bench.measure(ITEMS, CONNECTIONS, products=POOL, spread=True))
+        set_policy(env, "reject")
+        runs["contention"].append(
+            bench.measure(CONTENTION_PRODUCTS, CONNECTIONS, products=CONTENTION_PRODUCTS)
+        )
+    contended = [{"app": run} for run in runs["contention"]]
+    latency = bench.latency_at_fraction_of_peak(
+        contended, items=CONTENTION_PRODUCTS, products=CONTENTION_PRODUCTS
+    )
+    set_policy(env, "ignore")
+    summary = {name: _median(rows) for name, rows in runs.items()}
+    summary["reserve_vs_ignore"] = _ratio(summary["reserve"], summary["ignore"])
+    summary["contention_latency_at_80pct"] = latency
+    summary["runs"] = runs
+    summary["valid"] = all(r["valid"] for rows in runs.values() for r in rows)
+    report.log(
+        f"stock: {summary['ignore']['orders_per_s']:.0f} orders/s without stock, "
+        f"{summary['reserve']['orders_per_s']:.0f} reserving ({summary['reserve_vs_ignore']:.3f}); "
+        f"contention {summary['contention']['orders_per_s']:.0f} orders/s"
+        + (
+            f", p99 {latency['latency_ms']['p99']:.1f} ms at {latency['fraction_of_peak']:.0%} of peak"
+            if latency
+            else ""
+        )
+    )
+    return summary
+
+
+def _median(rows: list[dict]) -> dict:
+    return {
+        "orders_per_s": statistics.median(r["orders_per_s"] for r in rows),
+        "p99_ms": statistics.median(r["latency_ms"]["p99"] for r in rows),
+        "app_cpu_ms_per_order": statistics.median(r["app_cpu_ms_per_order"] for r in rows),
+        "db_cpu_ms_per_order": statistics.median(r["db_cpu_ms_per_order"] for r in rows),
+    }
+
+
+def _ratio(a: dict, b: dict) -> float:
+    return a["orders_per_s"] / b["orders_per_s"] if b["orders_per_s"] else 0.0

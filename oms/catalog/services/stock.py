@@ -1,0 +1,222 @@
+"""Stock reservations: the one module that changes `ProductStock.sold_quantity_unreported`.
+
+Orders reserve their items' units when they are created (`reserve_stock`) and give them back
+when an item is cancelled or refunded, or when the ERP confirms it (`release_stock`). Both run
+in the caller's transaction, so a reservation exists exactly when its order does.
+
+Concurrency: on PostgreSQL one statement takes the units: a CTE locks the rows with SELECT ...
+ORDER BY id FOR UPDATE, then the UPDATE adds the units and returns the figures. Every writer takes
+its locks in that one global order (primary key), so orders touching the same products in any
+order wait for each other and never deadlock. A conditional `UPDATE ... WHERE stock -
+sold_quantity_unreported >= qty RETURNING` alone was the alternative; it was not chosen because
+(1) an UPDATE of several rows locks them in the order its plan reads them, which is no global
+order, and (2) the reject policy and the bulk path must decide per order, from the same figures,
+which orders fit, and a refused order must leave no units behind. So every unit is taken (the
+figures before come back with it), the decision is made here, and the units of refused orders are
+given back by a second statement, only when some order is refused. One statement per create
+whatever the number of items. On SQLite the writer lock taken at BEGIN serialises writers: the
+figures are read, then the units added.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection
+from django.utils import timezone
+
+from oms.catalog.models import ProductStock
+from oms.core.errors import Conflict, ErrorCode, Problem
+
+_TABLE = ProductStock._meta.db_table
+
+
+@dataclass(frozen=True, slots=True)
+class StockWant:
+    """One item's reservation: `quantity` units of `product_id` in `stock_list_id` (None: there is
+    no stock list to reserve on). `group` is the order it belongs to, `path` its wire path."""
+
+    group: int
+    path: str
+    stock_list_id: int | None
+    product_id: int
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What one want got: the stock row reserved on (None: no such row, nothing reserved), and
+    whether it was sold past the row's adjusted stock (or without a row)."""
+
+    stock_id: int | None
+    oversold: bool
+
+
+@dataclass
+class Reservation:
+    """Per want, in the order given, what it got (None for a want of a refused order), and per
+    refused order (group) the problems: one `out_of_stock` per short item."""
+
+    held: list[Held | None]
+    short: dict[int, list[Problem]] = field(default_factory=dict)
+
+
+class OutOfStock(Conflict):
+    """A `reject` channel's order whose items lack the units; nothing was written (409)."""
+
+
+def reserve_stock(*, wants: Sequence[StockWant], reject: bool, now: datetime | None = None) -> Reservation:
+    """Reserve every want's units, in the caller's transaction, with the rows locked in pk order.
+
+    With `reject`, an order (a group) any of whose items lacks the units, or has no stock row,
+    reserves nothing and is reported in `short`; the others are reserved, in input order, from
+    what the earlier ones left. Without it every unit is reserved, even past zero, and the items
+    that went past (or have no row) are `oversold`. One statement on PostgreSQL whatever the
+    number of items, and one more when an order is refused.
+    """
+    now = now or timezone.now()
+    totals: dict[tuple[int, int], int] = defaultdict(int)
+    for want in wants:
+        if want.stock_list_id is not None:
+            totals[(want.stock_list_id, want.product_id)] += want.quantity
+    rows = _take(totals, now)
+    remaining = {key: adjusted for key, (_, adjusted) in rows.items()}
+    held: list[Held | None] = [None] * len(wants)
+    short: dict[int, list[Problem]] = {}
+    for group, indexes in _groups(wants).items():
+        needed: dict[tuple[int | None, int], int] = defaultdict(int)
+        for index in indexes:
+            want = wants[index]
+            needed[(want.stock_list_id, want.product_id)] += want.quantity
+        lacking = {key for key, units in needed.items() if key not in rows or units > remaining[key]}
+        if reject and lacking:
+            short[group] = [
+                _short(wants[index], remaining.get(key, 0))
+                for index in indexes
+                if (key := (wants[index].stock_list_id, wants[index].product_id)) in lacking
+            ]
+            continue
+        for index in indexes:
+            want = wants[index]
+            key = (want.stock_list_id, want.product_id)
+            if key not in rows:
+                held[index] = Held(None, True)
+                continue
+            held[index] = Held(rows[key][0], want.quantity > remaining[key])
+            remaining[key] -= want.quantity
+    # Every unit was taken up front: give back those of the orders refused.
+    refused: dict[int, int] = defaultdict(int)
+    for want, got in zip(wants, held, strict=True):
+        key = (want.stock_list_id, want.product_id)
+        if got is None and key in rows:
+            refused[rows[key][0]] -= want.quantity
+    _add(refused, now)
+    return Reservation(held, short)
+
+
+def release_stock(*, returned: Iterable[tuple[int, int]], now: datetime | None = None) -> None:
+    """Give back reserved units: (stock row id, units) pairs, in the caller's transaction. The
+    caller makes sure each reservation is released once (OrderItem.stock_released)."""
+    deltas: dict[int, int] = defaultdict(int)
+    for stock_id, units in returned:
+        deltas[stock_id] -= units
+    if not deltas:
+        return
+    _lock_by_id(sorted(deltas))
+    _add(deltas, now or timezone.now())
+
+
+def _groups(wants: Sequence[StockWant]) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = defaultdict(list)
+    for index, want in enumerate(wants):
+        groups[want.group].append(index)
+    return groups
+
+
+def _short(want: StockWant, available: int) -> Problem:
+    if want.stock_list_id is None:
+        message = f"Product {want.product_id}: no stock list to reserve on; 0 units available."
+    else:
+        message = (
+            f"Product {want.product_id} has {max(available, 0)} units available in stock list "
+            f"{want.stock_list_id}; the order wants {want.quantity}."
+        )
+    return Problem(want.path, ErrorCode.OUT_OF_STOCK, message)
+
+
+def _postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _take(totals: dict[tuple[int, int], int], now: datetime) -> dict[tuple[int, int], tuple[int, int]]:
+    """Reserve `totals` units per (stock list, product) on the rows that exist, locked in pk
+    order; (stock list, product) -> (row id, adjusted stock before)."""
+    if not totals:
+        return {}
+    keys = sorted(totals)
+    if _postgresql():
+        # One statement, its text the same whatever the number of keys (PostgreSQL keeps it
+        # prepared): the CTE locks the rows in pk order before the UPDATE touches any of them.
+        sql = (
+            "WITH d(l, p, q) AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::integer[])), "
+            f'locked AS MATERIALIZED (SELECT s."id" FROM "{_TABLE}" s JOIN d ON s."stock_list_id" = d.l '
+            'AND s."product_id" = d.p ORDER BY s."id" FOR UPDATE OF s) '
+            f'UPDATE "{_TABLE}" t SET "sold_quantity_unreported" = t."sold_quantity_unreported" + d.q, '
+            '"modified_date" = %s FROM d WHERE t."stock_list_id" = d.l AND t."product_id" = d.p '
+            'AND t."id" IN (SELECT "id" FROM locked) '
+            'RETURNING t."id", t."stock_list_id", t."product_id", t."stock" - t."sold_quantity_unreported"'
+        )
+        params = [[key[0] for key in keys], [key[1] for key in keys], [totals[key] for key in keys], now]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            taken = cursor.fetchall()
+        return {(lst, product): (pk, after + totals[(lst, product)]) for pk, lst, product, after in taken}
+    # SQLite: the writer lock taken at BEGIN serialises writers; read the figures, then add.
+    sql = (
+        f'SELECT "id", "stock_list_id", "product_id", "stock" - "sold_quantity_unreported" FROM "{_TABLE}" '
+        f'WHERE ("stock_list_id", "product_id") IN (VALUES {", ".join(["(%s, %s)"] * len(keys))})'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for key in keys for value in key])
+        rows = {(lst, product): (pk, adjusted) for pk, lst, product, adjusted in cursor.fetchall()}
+    _add({pk: totals[key] for key, (pk, _) in rows.items()}, now)
+    return rows
+
+
+def _lock_by_id(ids: list[int]) -> None:
+    if _postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT "id" FROM "{_TABLE}" WHERE "id" = ANY(%s) ORDER BY "id" FOR UPDATE', [ids]
+            )
+
+
+def _add(deltas: dict[int, int], now: datetime) -> None:
+    """The one statement that changes reservations: `sold_quantity_unreported` moves by each
+    delta and `modified_date` with it, so a channel polling stock by modified_date sees it."""
+    if not deltas:
+        return
+    ids = sorted(deltas)
+    if _postgresql():
+        sql = (
+            f'UPDATE "{_TABLE}" SET "sold_quantity_unreported" = "sold_quantity_unreported" + d.q, '
+            f'"modified_date" = %s FROM unnest(%s::bigint[], %s::integer[]) AS d(id, q) '
+            f'WHERE "{_TABLE}"."id" = d.id'
+        )
+        params = [now, ids, [deltas[pk] for pk in ids]]
+    else:
+        cases = " ".join(["WHEN %s THEN %s"] * len(ids))
+        sql = (
+            f'UPDATE "{_TABLE}" SET "sold_quantity_unreported" = "sold_quantity_unreported" + '
+            f'CASE "id" {cases} END, "modified_date" = %s WHERE "id" IN ({", ".join(["%s"] * len(ids))})'
+        )
+        params = [
+            *(value for pk in ids for value in (pk, deltas[pk])),
+            connection.ops.adapt_datetimefield_value(now),
+            *ids,
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
