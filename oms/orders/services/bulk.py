@@ -14,6 +14,7 @@ from oms.core.errors import Conflict, ErrorCode, Problem, ValidationFailed
 from oms.orders.models import Order
 from oms.orders.services.create import OrderCreated, PreparedOrder, prepare_order, write_order
 from oms.orders.services.digest import same_content
+from oms.orders.services.events import order_data
 from oms.orders.services.parse import parse_order_request, too_many_items
 from oms.orders.services.references import resolve_references, resolve_references_many
 from oms.orders.services.store import insert_orders, link_transfers, unmark_stored
@@ -196,7 +197,15 @@ def _insert(
         return
     try:
         with transaction.atomic():
-            insert_orders([(ready.order, ready.items) for ready in batch])
+            insert_orders(
+                [(ready.order, ready.items) for ready in batch],
+                created=[
+                    order_data(
+                        ready.order, channel=channel, items=ready.items, fund_transfer_ids=ready.transfers
+                    )
+                    for ready in batch
+                ],
+            )
             links = [(ready.order.pk, pk) for ready in batch for pk in ready.transfers]
             if links:
                 link_transfers(links)
@@ -215,6 +224,7 @@ def _settle_one(channel: Channel, result: BulkResult, ready: PreparedOrder, payl
             ready.order,
             ready.items,
             ready.transfers,
+            channel=channel,
             warnings=ready.warnings,
             resolve_again=lambda: resolve_references(channel=channel, payload=payload),
         )

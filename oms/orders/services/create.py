@@ -20,6 +20,7 @@ from oms.orders.models import Order, OrderItem
 from oms.orders.schemas import OrderCreateIn, OrderIn, OrderItemIn
 from oms.orders.services.checks import check_totals, cross_field_problems
 from oms.orders.services.digest import payload_hash, same_content
+from oms.orders.services.events import order_data
 from oms.orders.services.parse import ParsedRequest, parse_order_request, too_many_items
 from oms.orders.services.references import Resolved, resolve_references
 from oms.orders.services.store import (
@@ -98,6 +99,7 @@ def create_order(*, channel: Channel, payload: Any) -> OrderCreated:
         prepared.order,
         prepared.items,
         prepared.transfers,
+        channel=channel,
         warnings=prepared.warnings,
         resolve_again=lambda: resolve_references(channel=channel, payload=payload),
     )
@@ -143,13 +145,22 @@ def prepare_order(
 
 
 def write_order(
-    order: Order, items: list[OrderItem], transfers: list[int], *, warnings: list[str], resolve_again
+    order: Order,
+    items: list[OrderItem],
+    transfers: list[int],
+    *,
+    channel: Channel,
+    warnings: list[str],
+    resolve_again,
 ) -> OrderCreated:
     # Reference lookups ran before this transaction so SQLite's write lock is held only for the
     # inserts; foreign keys catch a referenced row deleted in between (reported as a 400 below).
     try:
         with transaction.atomic() if transfers or needs_transaction() else nullcontext():
-            insert_orders([(order, items)])
+            insert_orders(
+                [(order, items)],
+                created=[order_data(order, channel=channel, items=items, fund_transfer_ids=transfers)],
+            )
             if transfers:
                 link_transfers([(order.pk, pk) for pk in transfers])
     except IntegrityError:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,7 +30,11 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.base import ModelState
 
+from oms.core.render import dumps
+from oms.events.models import Event, EventType
+from oms.events.services import NewEvent, record_events
 from oms.orders.models import Order, OrderItem
+from oms.orders.services.events import created_data
 
 M = TypeVar("M", bound=models.Model)
 
@@ -71,9 +76,11 @@ def _instance(model: type[M], attributes: dict[str, Any]) -> M:
     return instance
 
 
-def insert_orders(batch: Sequence[NewOrder]) -> None:
+def insert_orders(batch: Sequence[NewOrder], *, created: Sequence[dict[str, Any]]) -> None:
     """INSERT each order and its items (every order has at least one), setting their pks and
-    the items' order_id, and marking them stored (`_state`, as `save()` does).
+    the items' order_id, and marking them stored (`_state`, as `save()` does); and each order's
+    `order.created` event in the outbox, its data `created[i]` (the order's answer rendered before
+    the insert, by orders.services.events.order_data) with the ids filled in.
 
     Raises IntegrityError as `save()` would: a duplicate number, or a reference deleted since it
     was resolved. Call it inside `transaction.atomic()` unless the database is PostgreSQL and
@@ -82,9 +89,9 @@ def insert_orders(batch: Sequence[NewOrder]) -> None:
     if not batch:
         return
     if connection.vendor == "postgresql":
-        _insert_postgresql(batch)
+        _insert_postgresql(batch, created)
     else:
-        _insert_sqlite(batch)
+        _insert_sqlite(batch, created)
     for order, items in batch:
         _mark_stored(order)
         for item in items:
@@ -186,8 +193,9 @@ def _postgresql_columns(
 
 def _key(index: int) -> str:
     # Records are keyed by column position: PostgreSQL parsed the column names, repeated in every
-    # record, for most of the insert's time (3 MB of JSON for 1,000 orders of 3 items).
-    return str(index)
+    # record, for most of the insert's time (3 MB of JSON for 1,000 orders of 3 items). A letter
+    # first, so the statement names them unquoted (see _bare_columns).
+    return f"c{index}"
 
 
 @functools.cache
@@ -233,17 +241,42 @@ def _columns(model: type[models.Model]) -> str:
     return ", ".join(_quoted(f.column) for f in _fields(model))
 
 
+# PostgreSQL's keywords that cannot name a column unquoted (reserved and type or function names).
+_RESERVED = frozenset(
+    """all analyse analyze and any array as asc asymmetric authorization binary both case cast check
+    collate collation column concurrently constraint create cross current_catalog current_date
+    current_role current_schema current_time current_timestamp current_user default deferrable desc
+    distinct do else end except false fetch for foreign freeze from full grant group having ilike in
+    initially inner intersect into is isnull join lateral leading left like limit localtime
+    localtimestamp natural not notnull null offset on only or order outer overlaps placing primary
+    references returning right select session_user similar some symmetric system_user table
+    tablesample then to trailing true union unique user using variadic verbose when where window
+    with""".split()  # noqa: SIM905 (a list literal of 100 strings is no clearer)
+)
+
+
+def _bare_columns(model: type[models.Model]) -> str:
+    # Quoted only where needed: the statement must stay within psycopg's cache (see below).
+    return ", ".join(
+        f.column
+        if re.fullmatch(r"[a-z_][a-z0-9_]*", f.column) and f.column not in _RESERVED
+        else _quoted(f.column)
+        for f in _fields(model)
+    )
+
+
 # PostgreSQL ----------------------------------------------------------------------------------
 
 
-def _insert_postgresql(batch: Sequence[NewOrder]) -> None:
+def _insert_postgresql(batch: Sequence[NewOrder], created: Sequence[dict[str, Any]]) -> None:
     orders = [_record(Order, order, position) for position, (order, _) in enumerate(batch)]
+    events = [{"d": data, "n": order.number} for (order, _), data in zip(batch, created, strict=True)]
     rows = [(order, item) for order, order_items in batch for item in order_items]
     items = [
         _record(OrderItem, item, position, n=order.number) for position, (order, item) in enumerate(rows)
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_postgresql_statement(), [_json(orders), _json(items)])
+        cursor.execute(_postgresql_statement(), [_json(orders), _json(items), dumps(events).decode()])
         returned = sorted(cursor.fetchall(), key=lambda row: row[1])
     ids = iter(returned)
     for order, order_items in batch:
@@ -292,7 +325,7 @@ def _definitions(model: type[models.Model]) -> str:
     # Types without their parameters ("varchar", not "varchar(128)"): a cast to varchar(n)
     # silently truncates, where the column itself refuses a value too long.
     return ", ".join(
-        f'"{_key(index)}" {_short_type(f.db_type(connection).split("(")[0])}'
+        f"{_key(index)} {_short_type(f.db_type(connection).split('(')[0])}"
         for index, f in enumerate(_fields(model))
     )
 
@@ -305,7 +338,7 @@ def _short_type(name: str) -> str:
 
 def _selected(model: type[models.Model]) -> str:
     # Unqualified: no other source of the SELECT has columns named by numbers.
-    return ", ".join(f'"{_key(index)}"' for index in range(len(_fields(model))))
+    return ", ".join(_key(index) for index in range(len(_fields(model))))
 
 
 @functools.cache
@@ -317,25 +350,33 @@ def _postgresql_statement() -> str:
     pk, number = _quoted(orders.pk.column), _quoted(orders.get_field("number").column)
     # ORDER BY the input position: ids are drawn in that order, so sorting the returned rows by
     # id gives them back in input order. Items carry their order's number as "n".
+    # The events: each order's answer ("d", rendered before the insert) with its ids filled in
+    # by events_order_created (oms/events/migrations), the items' ids in id order (input order).
     return (
-        f"WITH new_orders AS ("
-        f"INSERT INTO {_quoted(orders.db_table)} ({_columns(Order)}) "
+        f"WITH o AS ("
+        f"INSERT INTO {_quoted(orders.db_table)} ({_bare_columns(Order)}) "
         f"SELECT {_selected(Order)} FROM jsonb_to_recordset(%s::jsonb) "
         f"AS v({_definitions(Order)}, p integer) ORDER BY v.p "
-        f"RETURNING {pk}, {number}) "
-        f"INSERT INTO {_quoted(items.db_table)} ({_quoted('order_id')}, {_columns(OrderItem)}) "
-        f"SELECT new_orders.{pk}, {_selected(OrderItem)} "
+        f"RETURNING {pk}, {number}, channel_id, created_date), "
+        f"i AS (INSERT INTO {_quoted(items.db_table)} (order_id, {_bare_columns(OrderItem)}) "
+        f"SELECT o.{pk}, {_selected(OrderItem)} "
         f"FROM jsonb_to_recordset(%s::jsonb) "
         f"AS v({_definitions(OrderItem)}, n varchar, p integer) "
-        f"JOIN new_orders ON new_orders.{number} = v.n ORDER BY v.p "
-        f"RETURNING {_quoted('order_id')}, {_quoted(items.pk.column)}"
+        f"JOIN o ON o.{number} = v.n ORDER BY v.p "
+        f"RETURNING order_id, id), "
+        f"g AS (SELECT order_id, jsonb_agg(id ORDER BY id) a FROM i GROUP BY order_id), "
+        f"e AS (INSERT INTO {_quoted(Event._meta.db_table)} (channel_id, type, subject, occurred_at, data) "
+        f"SELECT o.channel_id, 'order.created', 'order:' || o.id, o.created_date, "
+        f"events_order_created(r.d, o.id, g.a) FROM jsonb_to_recordset(%s::jsonb) r(d jsonb, n varchar) "
+        f"JOIN o ON o.{number} = r.n JOIN g ON g.order_id = o.id) "
+        f"SELECT order_id, id FROM i"
     )
 
 
 # SQLite ----------------------------------------------------------------------------------------
 
 
-def _insert_sqlite(batch: Sequence[NewOrder]) -> None:
+def _insert_sqlite(batch: Sequence[NewOrder], created: Sequence[dict[str, Any]]) -> None:
     # The wrapper itself, not the `connection` proxy, which looks it up again on every use.
     wrapper = connections[DEFAULT_DB_ALIAS]
 
@@ -355,6 +396,18 @@ def _insert_sqlite(batch: Sequence[NewOrder]) -> None:
             vars(item)["order_id"] = vars(order)[_PK]
             items.append(item)
     _insert_rows(OrderItem, items, [[item.order_id, *prepared(OrderItem, item)] for item in items])
+    record_events(
+        [
+            NewEvent(
+                channel_id=order.channel_id,
+                type=EventType.ORDER_CREATED,
+                subject=f"order:{order.pk}",
+                occurred_at=order.created_date,
+                data=created_data(data, order, order_items),
+            )
+            for (order, order_items), data in zip(batch, created, strict=True)
+        ]
+    )
 
 
 def _insert_rows(model: type[models.Model], objs: list[models.Model], rows: list[list]) -> None:
