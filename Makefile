@@ -29,7 +29,8 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/oms migrate --noinput -v 0
 	$(BIN)/oms demo --host $(HOST):$(PORT)
-	$(BIN)/oms serve
+	# The webhook worker beside the server, stopped with it.
+	$(BIN)/oms worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/oms serve
 
 test: install-dev lint test-sqlite test-postgres
 

@@ -5,15 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from oms.core.answers import Answer, ChannelRowOut, DateTimeOut, From
-from oms.core.wire import WireDateTime, choice, text
+from oms.core.wire import WireDateTime, not_a_choice, text
 from oms.events.models import EventType
 
 # What a subscription may ask for: every type but ping, which is sent on request only.
 SUBSCRIBABLE = [value for value in EventType.values if value != EventType.PING]
-EventTypeIn = Annotated[str, choice(SUBSCRIBABLE, "event type")]
+
+
+def _event_type(value: Any) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("invalid_type", "Expected a string.")
+    if value not in SUBSCRIBABLE:
+        raise not_a_choice(value, "a subscribable event type", SUBSCRIBABLE)
+    return value
+
+
+EventTypeIn = Annotated[
+    str, BeforeValidator(_event_type), WithJsonSchema({"type": "string", "enum": SUBSCRIBABLE})
+]
 
 
 class WebhookIn(BaseModel):

@@ -116,11 +116,12 @@ def _visible_horizon() -> tuple[int, int | None] | None:
         return cursor.fetchone()
 
 
-def committed_events(after: Cursor, *, channel: Channel | None = None) -> QuerySet[Event]:
-    """Events after `after` in commit order, up to the horizon every later read agrees on."""
-    events = Event.objects.filter(Q(tx__gt=after.tx) | Q(tx=after.tx, id__gt=after.event_id))
-    if channel is not None:
-        events = events.filter(channel=channel)
+def committed_events(after: Cursor, *, channel_id: int) -> QuerySet[Event]:
+    """A channel's events after `after` in commit order, up to the horizon every later read
+    agrees on."""
+    events = Event.objects.filter(
+        Q(tx__gt=after.tx) | Q(tx=after.tx, id__gt=after.event_id), channel_id=channel_id
+    )
     horizon = _visible_horizon()
     if horizon is not None:
         oldest_running, own = horizon
@@ -164,7 +165,7 @@ def list_channel_events(*, channel: Channel, params: Mapping[str, list[str]]) ->
         )
     if problems:
         raise ValidationFailed(problems)
-    events = committed_events(cursor, channel=channel)
+    events = committed_events(cursor, channel_id=channel.pk)
     if types:
         events = events.filter(type__in=types)
     page = list(events[:limit])

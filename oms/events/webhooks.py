@@ -16,7 +16,7 @@ from oms.channels.models import Channel
 from oms.core.errors import ErrorCode, Problem, ValidationFailed
 from oms.core.lookup import channel_row_getter
 from oms.core.payload import parse_payload
-from oms.events.models import Delivery, Event, EventType, Webhook
+from oms.events.models import Delivery, Event, EventType, FanoutCursor, Webhook
 from oms.events.safety import UnsafeURL, check_url
 from oms.events.schemas import RedeliverIn, WebhookIn, WebhookUpdateIn
 from oms.events.services import record_event
@@ -54,6 +54,7 @@ def create_webhook(*, channel: Channel, payload: Any) -> tuple[Webhook, str]:
     ValidationFailed for a URL that is not https or resolves to a non-public address."""
     data, _ = _parsed(WebhookIn, channel, payload)
     secret = new_secret()
+    _start_fan_out(channel)
     webhook = Webhook.objects.create(
         channel=channel,
         url=data.url,
@@ -62,6 +63,15 @@ def create_webhook(*, channel: Channel, payload: Any) -> tuple[Webhook, str]:
         secret=secret,
     )
     return webhook, secret
+
+
+def _start_fan_out(channel: Channel) -> None:
+    # The channel's first subscription: fan-out starts at its newest event, not at the oldest kept.
+    if not FanoutCursor.objects.filter(channel=channel).exists():
+        last = Event.objects.filter(channel=channel).order_by("-tx", "-id").first()
+        FanoutCursor.objects.get_or_create(
+            channel=channel, defaults={"tx": last.tx, "event_id": last.pk} if last else {}
+        )
 
 
 def update_webhook(*, webhook: Webhook, payload: Any) -> Webhook:

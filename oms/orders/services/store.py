@@ -32,7 +32,6 @@ from django.db.models.base import ModelState
 
 from oms.core.render import dumps
 from oms.events.models import Event, EventType
-from oms.events.services import NewEvent, record_events
 from oms.orders.models import Order, OrderItem
 from oms.orders.services.events import created_data
 
@@ -396,18 +395,36 @@ def _insert_sqlite(batch: Sequence[NewOrder], created: Sequence[dict[str, Any]])
             vars(item)["order_id"] = vars(order)[_PK]
             items.append(item)
     _insert_rows(OrderItem, items, [[item.order_id, *prepared(OrderItem, item)] for item in items])
-    record_events(
-        [
-            NewEvent(
-                channel_id=order.channel_id,
-                type=EventType.ORDER_CREATED,
-                subject=f"order:{order.pk}",
-                occurred_at=order.created_date,
-                data=created_data(data, order, order_items),
-            )
-            for (order, order_items), data in zip(batch, created, strict=True)
-        ]
+    # The events, in one statement of our own: through the ORM they cost 0.3 ms per create.
+    created_at = _sqlite_preparer(Event, "occurred_at")
+    rows = [
+        (
+            order.channel_id,
+            EventType.ORDER_CREATED.value,
+            f"order:{order.pk}",
+            created_at(order.created_date, wrapper),
+            dumps(created_data(data, order, order_items)).decode(),
+        )
+        for (order, order_items), data in zip(batch, created, strict=True)
+    ]
+    per_statement = connection.features.max_query_params // 5
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            cursor.execute(_sqlite_event_statement(len(chunk)), [value for row in chunk for value in row])
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_event_statement(rows: int) -> str:
+    row = "(%s, %s, %s, %s, %s)"
+    return (
+        f"INSERT INTO {_quoted(Event._meta.db_table)} (channel_id, type, subject, occurred_at, data) "
+        f"VALUES {', '.join([row] * rows)}"
     )
+
+
+def _sqlite_preparer(model: type[models.Model], name: str) -> Preparer:
+    return _preparer(model._meta.get_field(name))
 
 
 def _insert_rows(model: type[models.Model], objs: list[models.Model], rows: list[list]) -> None:
