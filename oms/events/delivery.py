@@ -98,7 +98,7 @@ def claim(*, batch: int, now: datetime | None = None) -> list[Delivery]:
         .order_by("next_attempt_at", "id")
     )
     # Long enough to try every claimed delivery once, each up to its timeout.
-    lease = timedelta(seconds=(settings.OMS_WEBHOOK_TIMEOUT_SECONDS + 1) * batch + 5)
+    lease = timedelta(seconds=(settings.OMS_WEBHOOK_TIMEOUT_SECONDS + 1) * batch + 1)
     with transaction.atomic():
         claimed = list(_locked(due)[:batch])
         if claimed:
