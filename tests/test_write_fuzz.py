@@ -256,6 +256,10 @@ BASE_BODIES: dict[str, Any] = {
     "OrderShippingInfoIn": {"order": "__ORDER__", "order_number": "__NUMBER__", "shipping_company": 1},
     "OrderItemUpdateIn": {"tracking_number": "T", "invoice_number": "I", "extra_field": {}},
     "CancelIn": {"cancel_items": ["__ITEM__"], "reasons": {"__ITEM_KEY__": "__REASON__"}},
+    # A public address literal: resolving it needs no DNS, and it passes the outbound safety check.
+    "WebhookIn": {"url": "https://93.184.215.14/hooks", "events": ["order.created"], "is_active": True},
+    "WebhookUpdateIn": {"url": "https://93.184.215.14/hooks", "events": ["stock.changed"], "is_active": True},
+    "RedeliverIn": {"since": "2025-01-01T00:00:00Z", "until": "2025-01-02T00:00:00Z"},
 }
 BATCH_COMMIT = {
     "status": "commit",
@@ -286,6 +290,7 @@ def world(demo, django_user_model) -> World:
         assert response.status_code == 201, (collection, response.content)
         ids[collection] = response.json()["pk"]
     ids.update(customers=1, addresses=1, products=1, prices=1, stocks=1)
+    ids["webhooks"] = client.post("/api/v1/channel/1/webhooks/", BASE_BODIES["WebhookIn"]).json()["pk"]
     ids["prices"] = client.get("/api/v1/price_lists/1/prices/", sku="DEMO-MUG").json()["results"][0]["pk"]
     ids["stocks"] = client.get("/api/v1/stock_lists/1/stocks/", sku="DEMO-MUG").json()["results"][0]["pk"]
     return world
