@@ -68,6 +68,12 @@ bench-bulk: install-dev
 bench-ab: install-dev
 	cd bench && ../$(BIN)/python ab.py $(or $(A),HEAD~1) $(or $(B),HEAD)
 
+.PHONY: bench-webhooks
+# Webhook delivery on PostgreSQL: events/s from the outbox to a local receiver, and the lag p50/p99
+# under create load at ~80 % of its peak (bench/webhooks.py, results/webhooks.json).
+bench-webhooks: install-dev
+	cd bench && ../$(BIN)/python webhooks.py
+
 .PHONY: fuzz
 # schemathesis, all phases, against gunicorn on SQLite and PostgreSQL: no 5xx, every answer as documented.
 fuzz: install-dev

@@ -237,5 +237,5 @@ OMS_WEBHOOK_MAX_RESPONSE_BYTES = int(os.environ.get("OMS_WEBHOOK_MAX_RESPONSE_BY
 # Plain http and private, loopback and link-local addresses allowed: development and tests only.
 OMS_WEBHOOK_ALLOW_PRIVATE = _env_bool("OMS_WEBHOOK_ALLOW_PRIVATE", False)
 # The worker: deliveries claimed at a time, and its sleep when there is nothing to do.
-OMS_WORKER_BATCH = int(os.environ.get("OMS_WORKER_BATCH", "20"))
+OMS_WORKER_BATCH = int(os.environ.get("OMS_WORKER_BATCH", "50"))
 OMS_WORKER_POLL_SECONDS = float(os.environ.get("OMS_WORKER_POLL_SECONDS", "0.1"))

@@ -16,8 +16,10 @@ import random
 import socket
 import ssl
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -232,9 +234,30 @@ def backoff(attempts: int) -> float:
 
 
 def settle(delivery: Delivery, outcome: Outcome, *, now: datetime | None = None) -> None:
-    """Record an attempt: delivered; or retried later; or failed once retries have run for
-    OMS_WEBHOOK_RETRY_SECONDS. An endpoint failing for OMS_WEBHOOK_DISABLE_AFTER_SECONDS is disabled."""
+    """`settle_all` of one attempt."""
+    settle_all([(delivery, outcome)], now=now)
+
+
+def settle_all(attempts: Sequence[tuple[Delivery, Outcome]], *, now: datetime | None = None) -> None:
+    """Record attempts, in one transaction: each delivered; or retried later; or failed once
+    retries have run for OMS_WEBHOOK_RETRY_SECONDS. An endpoint failing for
+    OMS_WEBHOOK_DISABLE_AFTER_SECONDS is disabled."""
     now = now or timezone.now()
+    with transaction.atomic():
+        for delivery, outcome in attempts:
+            fields = _after_attempt(delivery, outcome, now)
+            Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(**fields)
+            for name, value in fields.items():
+                setattr(delivery, name, value)
+        by_webhook: dict[int, tuple[Webhook, bool]] = {}
+        for delivery, outcome in attempts:
+            _, ok = by_webhook.get(delivery.webhook_id, (delivery.webhook, False))
+            by_webhook[delivery.webhook_id] = (delivery.webhook, ok or outcome.ok)
+        for webhook, ok in by_webhook.values():
+            _track_endpoint(webhook, ok, now)
+
+
+def _after_attempt(delivery: Delivery, outcome: Outcome, now: datetime) -> dict[str, Any]:
     fields = {
         "attempts": delivery.attempts + 1,
         "last_attempt_at": now,
@@ -244,16 +267,10 @@ def settle(delivery: Delivery, outcome: Outcome, *, now: datetime | None = None)
         "locked_until": None,
     }
     if outcome.ok:
-        fields |= {"status": DeliveryStatus.DELIVERED, "delivered_at": now}
-    elif (now - delivery.created_date).total_seconds() >= settings.OMS_WEBHOOK_RETRY_SECONDS:
-        fields |= {"status": DeliveryStatus.FAILED}
-    else:
-        fields |= {"next_attempt_at": now + timedelta(seconds=backoff(fields["attempts"]))}
-    with transaction.atomic():
-        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(**fields)
-        _track_endpoint(delivery.webhook, outcome.ok, now)
-    for name, value in fields.items():
-        setattr(delivery, name, value)
+        return fields | {"status": DeliveryStatus.DELIVERED, "delivered_at": now}
+    if (now - delivery.created_date).total_seconds() >= settings.OMS_WEBHOOK_RETRY_SECONDS:
+        return fields | {"status": DeliveryStatus.FAILED}
+    return fields | {"next_attempt_at": now + timedelta(seconds=backoff(fields["attempts"]))}
 
 
 def _track_endpoint(webhook: Webhook, ok: bool, now: datetime) -> None:
@@ -272,23 +289,26 @@ def _track_endpoint(webhook: Webhook, ok: bool, now: datetime) -> None:
         webhook.is_active = False
 
 
-def deliver(delivery: Delivery) -> Outcome:
+def attempt(delivery: Delivery) -> Outcome:
+    """POST the delivery's event, signed now."""
     now = timezone.now()
     body = body_of(delivery.event)
-    outcome = post(delivery.webhook.url, body, signed_headers(delivery.webhook, delivery.event, body, now))
-    settle(delivery, outcome)
-    return outcome
+    return post(delivery.webhook.url, body, signed_headers(delivery.webhook, delivery.event, body, now))
 
 
 def run_once(*, batch: int | None = None, stopping=lambda: False) -> int:
-    """One round: fan out, then deliver what is due; the number of events and deliveries
-    handled. When `stopping()` turns true, the deliveries not yet tried are released at once."""
+    """One round: fan out, then deliver what is due and record the outcomes in one transaction;
+    the number of events and deliveries handled. Once `stopping()` is true, the deliveries not
+    yet tried are released at once (the one under way is finished)."""
     handled = fan_out()
     claimed = claim(batch=batch or settings.OMS_WORKER_BATCH)
-    for index, delivery in enumerate(claimed):
+    tried: list[tuple[Delivery, Outcome]] = []
+    for delivery in claimed:
         if stopping():
-            Delivery.objects.filter(pk__in=[d.pk for d in claimed[index:]]).update(locked_until=None)
             break
-        deliver(delivery)
-        handled += 1
-    return handled
+        tried.append((delivery, attempt(delivery)))
+    if len(tried) < len(claimed):
+        Delivery.objects.filter(pk__in=[d.pk for d in claimed[len(tried) :]]).update(locked_until=None)
+    if tried:
+        settle_all(tried)
+    return handled + len(tried)
