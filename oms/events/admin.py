@@ -15,6 +15,7 @@ from oms.core.errors import DomainError
 from oms.core.render import wire_datetime
 from oms.events import webhooks
 from oms.events.models import Delivery, Event, Webhook
+from oms.events.safety import UnsafeURL, check_url
 from oms.events.schemas import SUBSCRIBABLE
 
 _DELIVERY_FIELDS = [
@@ -46,6 +47,15 @@ class WebhookForm(forms.ModelForm):
     class Meta:
         model = Webhook
         fields = ["channel", "url", "events", "is_active"]
+
+    def clean_url(self) -> str:
+        # The service checks again on save; here the refusal is shown on the form.
+        url = self.cleaned_data["url"]
+        try:
+            check_url(url)
+        except UnsafeURL as error:
+            raise forms.ValidationError(str(error)) from None
+        return url
 
 
 @admin.register(Webhook)
