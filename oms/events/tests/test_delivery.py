@@ -15,7 +15,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from oms.events import delivery as worker
 from oms.events.models import Delivery, Event, EventType, Webhook
 from oms.events.services import delivery_stats, record_event
-from oms.events.webhooks import create_webhook, rotate_secret
+from oms.events.webhooks import create_webhook, ping_webhook, rotate_secret
 
 pytestmark = pytest.mark.django_db
 FAILED = worker.Outcome(False, 500, "not 2xx", 3)
@@ -172,3 +172,15 @@ def test_delivery_stats_counts_by_status_and_ages_the_oldest_pending(hook):
     # Then they count each status
     assert (stats.pending, stats.delivered, stats.failed) == (2, 1, 0)
     assert stats.oldest_pending_age_seconds >= 0
+
+
+def test_a_ping_goes_to_its_subscription_alone(hook):
+    # Given a second subscription of the same channel
+    other, _ = create_webhook(channel=demo_channel(), payload={"url": "http://127.0.0.1:9/z"})
+    # When the first is pinged and the outbox fanned out
+    ping_webhook(webhook=hook)
+    worker.fan_out()
+    # Then only the first has a delivery, of a ping
+    [delivery] = Delivery.objects.select_related("event")
+    assert (delivery.webhook_id, delivery.event.type) == (hook.pk, "ping")
+    assert other.pk != hook.pk
