@@ -125,7 +125,7 @@ def body_of(event: Event) -> bytes:
             "type": event.type,
             "channel": event.channel_id,
             "occurred_at": wire_datetime(event.occurred_at),
-            "data": event.data,
+            "data": event.wire_data,
         }
     )
 

@@ -76,6 +76,21 @@ class Event(models.Model):
         return f"{self.type} {self.subject} ({self.wire_id})"
 
     @property
+    def wire_data(self) -> dict:
+        """`data` as sent: an order.created row written by PostgreSQL's create statement holds its
+        items' ids beside the items (`item_ids`); they are put in the items here."""
+        data = self.data
+        ids = data.get("item_ids") if self.type == EventType.ORDER_CREATED else None
+        if ids is None:
+            return data
+        answer = {key: value for key, value in data.items() if key != "item_ids"}
+        answer["orderitem_set"] = [
+            row | {"pk": pk, "id": pk, "order": data["pk"]}
+            for row, pk in zip(data["orderitem_set"], ids, strict=True)
+        ]
+        return answer
+
+    @property
     def wire_id(self) -> str:
         """The event's id on the wire (body `id` and `webhook-id`): the same on every retry."""
         return f"evt_{self.pk}"

@@ -80,7 +80,7 @@ class EventOut(Answer):
     type: str
     channel: Annotated[int, From("channel_id")]
     occurred_at: DateTimeOut
-    data: dict[str, Any]
+    data: Annotated[dict[str, Any], From("wire_data")]
 
 
 class EventPageOut(Answer):

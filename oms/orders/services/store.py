@@ -349,8 +349,9 @@ def _postgresql_statement() -> str:
     pk, number = _quoted(orders.pk.column), _quoted(orders.get_field("number").column)
     # ORDER BY the input position: ids are drawn in that order, so sorting the returned rows by
     # id gives them back in input order. Items carry their order's number as "n".
-    # The events: each order's answer ("d", rendered before the insert) with its ids filled in
-    # by events_order_created (oms/events/migrations), the items' ids in id order (input order).
+    # The events: each order's answer ("d", rendered before the insert) with the order's ids and
+    # its items' ids in id order (the input order), which Event.wire_data puts in the items:
+    # building the items' objects here cost more than the rest of the event.
     return (
         f"WITH o AS ("
         f"INSERT INTO {_quoted(orders.db_table)} ({_bare_columns(Order)}) "
@@ -366,7 +367,8 @@ def _postgresql_statement() -> str:
         f"g AS (SELECT order_id, jsonb_agg(id ORDER BY id) a FROM i GROUP BY order_id), "
         f"e AS (INSERT INTO {_quoted(Event._meta.db_table)} (channel_id, type, subject, occurred_at, data) "
         f"SELECT o.channel_id, 'order.created', 'order:' || o.id, o.created_date, "
-        f"events_order_created(r.d, o.id, g.a) FROM jsonb_to_recordset(%s::jsonb) r(d jsonb, n varchar) "
+        f"r.d || jsonb_build_object('pk', o.id, 'id', o.id, 'item_ids', g.a) "
+        f"FROM jsonb_to_recordset(%s::jsonb) r(d jsonb, n varchar) "
         f"JOIN o ON o.{number} = r.n JOIN g ON g.order_id = o.id) "
         f"SELECT order_id, id FROM i"
     )
