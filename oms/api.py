@@ -32,6 +32,7 @@ from oms.core.http import UnsupportedMediaType, error_response
 from oms.core.openapi import add_body_schemas, add_error_responses
 from oms.core.wire import code_for, message_for
 from oms.customers.api import router as customers_router
+from oms.events.api import router as events_router
 from oms.idempotency.services import IdempotencyKeyReused
 from oms.integrations.api import router as integrations_router
 from oms.integrations.services.batches import BatchTransitionRefused
@@ -172,3 +173,4 @@ api.add_router("/", customers_router)
 api.add_router("/", locations_router)
 api.add_router("/", channels_router)
 api.add_router("/", catalog_router)
+api.add_router("/", events_router)

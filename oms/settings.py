@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "oms.idempotency",
     "oms.integrations",
     "oms.observe",
+    "oms.events",
 ]
 
 MIDDLEWARE = [
@@ -278,3 +279,22 @@ OMS_METRICS_ALLOW = _env_list("OMS_METRICS_ALLOW", ["127.0.0.0/8", "::1/128"])
 # Refused API requests are counted in each process and written to the dashboard's table at most
 # this often (oms/observe/refusals.py).
 OMS_REFUSAL_FLUSH_SECONDS = float(os.environ.get("OMS_REFUSAL_FLUSH_SECONDS", "10"))
+# Events (oms/events): the outbox, webhooks and the pull feed.
+OMS_EVENT_RETENTION_SECONDS = int(os.environ.get("OMS_EVENT_RETENTION_SECONDS", str(7 * 24 * 3600)))
+# A delivery is a 2xx answer within this many seconds.
+OMS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("OMS_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Retries back off exponentially (base * 2^attempt, capped, with jitter) for at least this long.
+OMS_WEBHOOK_RETRY_SECONDS = int(os.environ.get("OMS_WEBHOOK_RETRY_SECONDS", str(24 * 3600)))
+OMS_WEBHOOK_BACKOFF_BASE_SECONDS = float(os.environ.get("OMS_WEBHOOK_BACKOFF_BASE_SECONDS", "10"))
+OMS_WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("OMS_WEBHOOK_BACKOFF_MAX_SECONDS", str(6 * 3600)))
+# An endpoint failing every delivery for this long is disabled.
+OMS_WEBHOOK_DISABLE_AFTER_SECONDS = int(
+    os.environ.get("OMS_WEBHOOK_DISABLE_AFTER_SECONDS", str(5 * 24 * 3600))
+)
+OMS_WEBHOOK_OLD_SECRET_SECONDS = int(os.environ.get("OMS_WEBHOOK_OLD_SECRET_SECONDS", str(24 * 3600)))
+OMS_WEBHOOK_MAX_RESPONSE_BYTES = int(os.environ.get("OMS_WEBHOOK_MAX_RESPONSE_BYTES", str(64 * 1024)))
+# Plain http and private, loopback and link-local addresses allowed: development and tests only.
+OMS_WEBHOOK_ALLOW_PRIVATE = _env_bool("OMS_WEBHOOK_ALLOW_PRIVATE", False)
+# The worker: deliveries claimed at a time, and its sleep when there is nothing to do.
+OMS_WORKER_BATCH = int(os.environ.get("OMS_WORKER_BATCH", "50"))
+OMS_WORKER_POLL_SECONDS = float(os.environ.get("OMS_WORKER_POLL_SECONDS", "0.1"))

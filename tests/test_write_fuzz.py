@@ -265,6 +265,10 @@ BASE_BODIES: dict[str, Any] = {
     "CatalogItemIn": {"sku": "__SKU__"},
     "OrderSentIn": {"is_send": True},
     "MappingIn": {"code": "ERP-LINE-1", "update_stock": True},
+    # A public address literal: resolving it needs no DNS, and it passes the outbound safety check.
+    "WebhookIn": {"url": "https://93.184.215.14/hooks", "events": ["order.created"], "is_active": True},
+    "WebhookUpdateIn": {"url": "https://93.184.215.14/hooks", "events": ["stock.changed"], "is_active": True},
+    "RedeliverIn": {"since": "2025-01-01T00:00:00Z", "until": "2025-01-02T00:00:00Z"},
 }
 BATCH_COMMIT = {
     "status": "commit",
@@ -298,6 +302,7 @@ def world(demo, django_user_model) -> World:
         assert response.status_code == 201, (collection, response.content)
         ids[collection] = response.json()["pk"]
     ids.update(customers=1, addresses=1, products=1, prices=1, stocks=1)
+    ids["webhooks"] = client.post("/api/v1/channel/1/webhooks/", BASE_BODIES["WebhookIn"]).json()["pk"]
     ids["prices"] = client.get("/api/v1/price_lists/1/prices/", sku="DEMO-MUG").json()["results"][0]["pk"]
     ids["stocks"] = client.get("/api/v1/stock_lists/1/stocks/", sku="DEMO-MUG").json()["results"][0]["pk"]
     return world

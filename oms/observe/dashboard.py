@@ -3,7 +3,7 @@ which endpoints fail, which items were sold past their stock. Read from the data
 HourlyRefusal), a week at a time.
 
 Panels are functions of the period's start: a later capability adds its own panel to PANELS
-(webhook deliveries and their lag come with the events app)."""
+(webhook deliveries and their lag come from the events app)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from oms.events.models import Delivery
+from oms.events.services import delivery_stats
 from oms.observe import svg
 from oms.observe.models import HourlyRefusal
 from oms.orders.models import Order, OrderItem
@@ -95,8 +97,6 @@ def failing_endpoints(since: datetime) -> Panel:
 
 def oversold_items(since: datetime) -> Panel:
     title = "Oversold items (sold past their stock)"
-    if not any(f.name == "oversold" for f in OrderItem._meta.get_fields()):
-        return Panel(title, note="Not recorded: stock reservations (OrderItem.oversold) are not installed.")
     rows = (
         OrderItem.objects.filter(oversold=True, order__created_date__gte=since)
         .values_list("product__sku")
@@ -111,11 +111,42 @@ def oversold_items(since: datetime) -> Panel:
     )
 
 
+def webhook_deliveries(since: datetime) -> Panel:
+    hours = [since + timedelta(hours=n) for n in range(DAYS * 24)]
+    index = {hour: i for i, hour in enumerate(hours)}
+    series: dict[str, list[int]] = {}
+    rows = (
+        Delivery.objects.filter(created_date__gte=since)
+        .annotate(hour=TruncHour("created_date"))
+        .values_list("hour", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for hour, status, n in rows:
+        if hour in index:
+            series.setdefault(status, [0] * len(hours))[index[hour]] += n
+    stats = delivery_stats()
+    ticks = [timezone.localtime(h).strftime("%a %d %b") for h in hours]
+    table = [
+        ("pending", "delivered", "failed", "oldest pending (s)"),
+        (stats.pending, stats.delivered, stats.failed, round(stats.oldest_pending_age_seconds, 1)),
+    ]
+    return Panel(
+        "Webhook deliveries per hour, by status, and the delivery lag",
+        svg.line_chart(ticks, series, label="Webhook deliveries per hour by status, last 7 days")
+        if series
+        else None,
+        table,
+        "" if series else "No webhook deliveries in the last 7 days.",
+    )
+
+
 PANELS: list[Callable[[datetime], Panel]] = [
     orders_per_hour,
     refusals_by_code,
     failing_endpoints,
     oversold_items,
+    webhook_deliveries,
 ]
 
 

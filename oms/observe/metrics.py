@@ -24,7 +24,10 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+
+from oms.events.services import attempts_by_status, delivery_stats
 
 # Requests answered, as one histogram: its _count is the number of requests by route, method and
 # status (a separate counter would cost a second increment on every request).
@@ -49,6 +52,52 @@ DB_QUERIES = Counter(
     "oms_db_queries", "Database queries run while answering requests, by route template.", ["route"]
 )
 DB_CONNECTIONS = Counter("oms_db_connections_opened", "Database connections opened.", ["alias"])
+STOCK_UNITS = Counter(
+    "oms_stock_units",
+    "Units of stock reserved by orders and released (cancel, refund, the ERP's confirmation), "
+    "counted when their transaction commits.",
+    ["action"],
+)
+OVERSOLD_ITEMS = Counter("oms_oversold_items", "Items created past their stock, by channel.", ["channel"])
+
+
+def count_reservations(channel_id: int, *, units: int, oversold: int) -> None:
+    if units:
+        STOCK_UNITS.labels("reserved").inc(units)
+    if oversold:
+        OVERSOLD_ITEMS.labels(str(channel_id)).inc(oversold)
+
+
+def count_releases(*, units: int) -> None:
+    STOCK_UNITS.labels("released").inc(units)
+
+
+class DeliveryCollector:
+    """The outbox's webhook deliveries as the database has them when /metrics is read: every
+    process (the workers included) writes them there, so no process's counters could."""
+
+    def collect(self):
+        stats = delivery_stats()
+        deliveries = GaugeMetricFamily(
+            "oms_webhook_deliveries", "Webhook deliveries kept (7 days) by status.", labels=["status"]
+        )
+        for status in ("pending", "delivered", "failed"):
+            deliveries.add_metric([status], getattr(stats, status))
+        yield deliveries
+        yield GaugeMetricFamily(
+            "oms_webhook_delivery_lag_seconds",
+            "Age of the oldest pending delivery's event (0 when none waits): the delivery lag.",
+            value=stats.oldest_pending_age_seconds,
+        )
+        attempts = GaugeMetricFamily(
+            "oms_webhook_attempts",
+            "Delivery attempts made, by the status their delivery is in now.",
+            labels=["status"],
+        )
+        for status, total in attempts_by_status().items():
+            attempts.add_metric([status], total)
+        yield attempts
+
 
 # As prometheus-client decided when it was imported (just above): set later (a module importing
 # gunicorn_conf.py), the variable would send /metrics to files this process never wrote.
@@ -94,10 +143,20 @@ def metrics(request: HttpRequest) -> HttpResponse:
     default) that reach the server directly; anyone else gets the 404 of an unknown path."""
     if not is_allowed(request.META):
         return HttpResponseNotFound(b"Not found.", content_type="text/plain")
-    registry = REGISTRY
+    registry = CollectorRegistry()
     if MULTIPROCESS:
-        registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(_ProcessCollector())
+    registry.register(DeliveryCollector())
     return HttpResponse(
         generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4
     )  # what every Prometheus reads
+
+
+class _ProcessCollector:
+    """This process's own metrics (REGISTRY's), beside the database's, without the database's
+    being registered in REGISTRY (where every generate_latest would query it)."""
+
+    def collect(self):
+        yield from REGISTRY.collect()

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from oms.catalog.models import PriceList, Product, StockList
 from oms.catalog.schemas import MAX_BULK_ROWS, BulkIn
+from oms.catalog.services.events import record_stock_changes
 from oms.catalog.services.rows import (
     PRICES,
     PRODUCTS,
@@ -192,6 +193,10 @@ def _write(table: Table, rows: Sequence[Row], new: Callable[[Row], models.Model]
             table.model.objects.bulk_create([instance for _, instance in created])
             if updated:
                 table.model.objects.bulk_update([row.existing for row in updated], sorted(changed_fields))
+            if table is STOCKS:
+                record_stock_changes(
+                    [instance for _, instance in created] + [row.existing for row in updated]
+                )
     except IntegrityError:
         raise Conflict(
             Problem(

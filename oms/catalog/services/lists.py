@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from oms.access.services import Principal
 from oms.catalog.models import PriceList, ProductPrice, ProductStock, StockList
+from oms.catalog.services.events import record_stock_changes
 from oms.catalog.services.rows import (
     PRICES,
     STOCKS,
@@ -88,7 +89,9 @@ def create_price(*, price_list: PriceList, payload: Any) -> ProductPrice:
 @transaction.atomic
 def create_stock(*, stock_list: StockList, payload: Any) -> ProductStock:
     """Stock a product in `stock_list`; the same checks as create_price, with `stock`."""
-    return _create_list_row(STOCKS, {"stock_list": stock_list}, payload)
+    stock = _create_list_row(STOCKS, {"stock_list": stock_list}, payload)
+    record_stock_changes([stock])
+    return stock
 
 
 @transaction.atomic
@@ -101,7 +104,9 @@ def update_price(*, price: ProductPrice, payload: Any) -> ProductPrice:
 def update_stock(*, stock: ProductStock, payload: Any) -> ProductStock:
     """Set the stock's figure or unit type (partial); its product cannot change, and its
     reservations are left as they are."""
-    return _update_list_row(STOCKS, stock, payload)
+    stock = _update_list_row(STOCKS, stock, payload)
+    record_stock_changes([stock])
+    return stock
 
 
 def delete_price(*, price: ProductPrice) -> None:

@@ -29,6 +29,7 @@ from django.db import connection
 from django.utils import timezone
 
 from oms.catalog.models import ProductStock
+from oms.catalog.services.events import record_stock_changes
 from oms.core.errors import Conflict, ErrorCode, Problem
 
 _TABLE = ProductStock._meta.db_table
@@ -114,6 +115,7 @@ def reserve_stock(*, wants: Sequence[StockWant], reject: bool, now: datetime | N
         if got is None and key in rows:
             refused[rows[key][0]] -= want.quantity
     _add(refused, now)
+    _record_changes([pk for key, (pk, _) in rows.items() if refused.get(pk, 0) + totals[key]])
     return Reservation(held, short)
 
 
@@ -127,6 +129,16 @@ def release_stock(*, returned: Iterable[tuple[int, int]], now: datetime | None =
         return
     _lock_by_id(sorted(deltas))
     _add(deltas, now or timezone.now())
+    _record_changes(sorted(deltas))
+
+
+def _record_changes(ids: list[int]) -> None:
+    """stock.changed for each row whose reservations moved, with its figures after the move, in
+    the caller's transaction (two statements: the rows, then their events)."""
+    if ids:
+        record_stock_changes(
+            list(ProductStock.objects.filter(pk__in=ids).select_related("product", "stock_list"))
+        )
 
 
 def _groups(wants: Sequence[StockWant]) -> dict[int, list[int]]:

@@ -6,9 +6,13 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import resolve
+from django.utils import timezone
 
+from oms.catalog.models import ProductStock
+from oms.events.models import Delivery, Event, Webhook
 from oms.observe.requests import ORDER_ROUTES
 from oms.observe.tests.scrape import delta, parse, value
+from oms.orders.tests.given import make_reason
 from oms.orders.tests.payloads import minimal_body
 
 CREATE = "api/v1/channel/<int:channel_id>/create_orders/"
@@ -103,3 +107,34 @@ def test_a_request_through_a_proxy_is_not_local(header):
     # When a client asks through it, then it is refused, whatever the header says
     assert proxied.get("/metrics").status_code == 404
     assert Client(REMOTE_ADDR="127.0.0.1", **{header: "127.0.0.1"}).get("/metrics").status_code == 404
+
+
+@pytest.mark.django_db
+def test_reservations_oversold_items_and_webhook_deliveries_are_measured(
+    api, django_capture_on_commit_callbacks
+):
+    # Given product 1 with one unit left and a webhook subscription whose deliveries wait
+    ProductStock.objects.filter(stock_list_id=1, product_id=1).update(stock=0, sold_quantity_unreported=0)
+    ProductStock.objects.filter(stock_list_id=1, product_id=1).update(stock=1)
+    webhook = Webhook.objects.create(channel_id=1, url="https://93.184.215.14/hooks", secret="whsec_x")
+    before = scrape()
+    # When two orders of one unit each are created (the second past the stock), and the first is
+    # cancelled, and an event is waiting for delivery
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api.create_order(minimal_body("M-STOCK-1"))
+        second = api.create_order(minimal_body("M-STOCK-2"))
+        cancel = {"is_all": True, "reason": make_reason().pk}
+        assert api.post(f"/api/v1/channel/1/orders/{first.json()['pk']}/cancel/", cancel).status_code == 200
+    assert (first.status_code, second.status_code, second.json()["oversold"]) == (201, 201, True)
+    event = Event.objects.filter(channel_id=1).order_by("-id").first()
+    Delivery.objects.create(
+        event=event, webhook=webhook, subject=event.subject, next_attempt_at=timezone.now(), attempts=2
+    )
+    after = scrape()
+    # Then the units reserved and released, the oversold item, and the waiting delivery are there
+    assert delta(before, after, "oms_stock_units_total", action="reserved") == 2
+    assert delta(before, after, "oms_stock_units_total", action="released") == 1
+    assert delta(before, after, "oms_oversold_items_total", channel="1") == 1
+    assert value(after, "oms_webhook_deliveries", status="pending") == 1
+    assert value(after, "oms_webhook_attempts", status="pending") == 2
+    assert value(after, "oms_webhook_delivery_lag_seconds") >= 0

@@ -15,6 +15,7 @@ from oms.core.errors import Conflict, ErrorCode, Problem, ValidationFailed
 from oms.orders.models import Order
 from oms.orders.services.create import OrderCreated, PreparedOrder, prepare_order, write_order
 from oms.orders.services.digest import same_content
+from oms.orders.services.events import order_data
 from oms.orders.services.parse import parse_order_request, too_many_items
 from oms.orders.services.references import resolve_references, resolve_references_many
 from oms.orders.services.reservations import reserve_items
@@ -222,7 +223,16 @@ def _insert(
             if not batch:
                 return False
             reserved_at = None if policy == Channel.StockPolicy.IGNORE else now
-            insert_orders([(ready.order, ready.items) for ready in batch], reserved_at=reserved_at)
+            insert_orders(
+                [(ready.order, ready.items) for ready in batch],
+                created=[
+                    order_data(
+                        ready.order, channel=channel, items=ready.items, fund_transfer_ids=ready.transfers
+                    )
+                    for ready in batch
+                ],
+                reserved_at=reserved_at,
+            )
             links = [(ready.order.pk, pk) for ready in batch for pk in ready.transfers]
             if links:
                 link_transfers(links)

@@ -21,6 +21,7 @@ from oms.orders.models import Order, OrderItem
 from oms.orders.schemas import OrderCreateIn, OrderIn, OrderItemIn
 from oms.orders.services.checks import check_totals, cross_field_problems
 from oms.orders.services.digest import payload_hash, same_content
+from oms.orders.services.events import order_data
 from oms.orders.services.parse import ParsedRequest, parse_order_request, too_many_items
 from oms.orders.services.references import Resolved, resolve_references
 from oms.orders.services.reservations import reserve_items
@@ -162,7 +163,11 @@ def write_order(
                 short = reserve_items([(order, items)], channel=channel, policy=stock_policy, now=now)
                 if short:
                     raise OutOfStock(short[0])
-            insert_orders([(order, items)], reserved_at=order.created_date if reserving else None)
+            insert_orders(
+                [(order, items)],
+                created=[order_data(order, channel=channel, items=items, fund_transfer_ids=transfers)],
+                reserved_at=order.created_date if reserving else None,
+            )
             if transfers:
                 link_transfers([(order.pk, pk) for pk in transfers])
     except OutOfStock:

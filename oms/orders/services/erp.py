@@ -13,8 +13,10 @@ from oms.access.services import Principal, require_grant
 from oms.core.errors import Conflict, ErrorCode, NotFound, Problem, ValidationFailed
 from oms.core.lookup import bounded
 from oms.core.payload import parse_payload
+from oms.events.models import EventType
 from oms.orders.models import IntegrationMapping, Order, OrderItem
 from oms.orders.schemas_manage import MappingIn, OrderSentIn
+from oms.orders.services.events import record_order_event
 from oms.orders.services.manage.changes import Actor, Changes, Kind, item_not_found, lock_order
 from oms.orders.services.reservations import release_items
 
@@ -40,6 +42,12 @@ def mark_order_sent(*, order_id: int, payload: Any, actor: Actor) -> Order:
             order.is_send, order.modified_date = True, changes.now
             order.save(update_fields=["is_send", "modified_date"])
             changes.save()
+            record_order_event(
+                EventType.ORDER_UPDATED,
+                order=order,
+                channel=order.channel,
+                items=list(order.orderitem_set.all()),
+            )
     return order
 
 

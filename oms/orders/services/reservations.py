@@ -11,10 +11,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.db import transaction
+
 from oms.access.services import Principal, require_grant
 from oms.catalog.services.stock import StockWant, release_stock, reserve_stock
 from oms.channels.models import Channel
 from oms.core.errors import ErrorCode, Problem, ValidationFailed
+from oms.observe.metrics import count_releases, count_reservations
 from oms.orders.models import Order, OrderHistory, OrderItem
 
 if TYPE_CHECKING:  # the manage package imports this module
@@ -46,6 +49,7 @@ def reserve_items(
     ]
     reservation = reserve_stock(wants=wants, reject=policy == Policy.REJECT, now=now)
     held = iter(reservation.held)
+    units = oversold_items = 0
     for order, items in batch:
         oversold = False
         for item in items:
@@ -53,7 +57,10 @@ def reserve_items(
             if got is not None:
                 vars(item).update(reserved_stock_id=got.stock_id, oversold=got.oversold)
                 oversold = oversold or got.oversold
+                units += item.quantity if got.stock_id is not None else 0
+                oversold_items += got.oversold
         vars(order)["oversold"] = oversold
+    transaction.on_commit(lambda: count_reservations(channel.pk, units=units, oversold=oversold_items))
     return reservation.short
 
 
@@ -86,6 +93,9 @@ def release_items(items: Sequence[OrderItem], changes: Changes, *, why: str) -> 
     saves `stock_released` with the items' other changes; returns the items released."""
     due = [item for item in items if item.reserved_stock_id is not None and not item.stock_released]
     release_stock(returned=[(item.reserved_stock_id, item.quantity) for item in due], now=changes.now)
+    if due:
+        released = sum(item.quantity for item in due)
+        transaction.on_commit(lambda: count_releases(units=released))
     for item in due:
         item.stock_released = True
         changes.record(

@@ -12,9 +12,11 @@ from oms.channels.models import Channel
 from oms.core.errors import ErrorCode, Problem, ValidationFailed
 from oms.core.payload import parse_payload
 from oms.core.render import wire_datetime
+from oms.events.models import EventType
 from oms.orders.enums import CancelStatus, OrderStatus
 from oms.orders.models import CancellationReason, Order, OrderItem
 from oms.orders.schemas_manage import CancelIn
+from oms.orders.services.events import record_order_event
 from oms.orders.services.manage.changes import Actor, Changes, Kind, lock_order, named, settle_order
 from oms.orders.services.reservations import release_items
 from oms.orders.transitions import CANCELLABLE, TERMINAL
@@ -65,6 +67,7 @@ def cancel_order(*, channel: Channel, order_id: int, payload: Any, actor: Actor)
         changes.order_fields.add("cancellation_info")
         settle_order(order, items, changes)
         changes.save()
+        record_order_event(EventType.ORDER_CANCELLED, order=order, channel=channel, items=items)
     return order
 
 

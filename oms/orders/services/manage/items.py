@@ -12,9 +12,11 @@ from django.utils import timezone
 from oms.channels.models import Channel
 from oms.core.errors import ErrorCode, Problem, ValidationFailed
 from oms.core.payload import parse_payload
+from oms.events.models import EventType
 from oms.orders.enums import CancelStatus, OrderStatus
 from oms.orders.models import Order, OrderItem
 from oms.orders.schemas_manage import OrderItemUpdateIn
+from oms.orders.services.events import record_order_event
 from oms.orders.services.manage.changes import (
     Actor,
     Changes,
@@ -107,6 +109,9 @@ def update_order_item(*, channel: Channel, item_id: int, payload: Any, actor: Ac
         if changes.item_fields:
             item.save(update_fields=[*changes.item_fields, "modified_date"])
             settle_order(order, items, changes)
+            record_order_event(EventType.ORDER_ITEM_UPDATED, order=order, channel=channel, items=items)
+            if "status" in changes.order_fields:
+                record_order_event(EventType.ORDER_UPDATED, order=order, channel=channel, items=items)
         changes.save()
     return item
 
@@ -153,6 +158,7 @@ def change_order_status(
         )
         settle_order(order, items, changes)
         changes.save()
+        record_order_event(EventType.ORDER_UPDATED, order=order, channel=channel, items=items)
     return order
 
 

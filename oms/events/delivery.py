@@ -1,0 +1,314 @@
+"""Fan-out and delivery: what `oms worker` does in a loop.
+
+Fan-out turns outbox events, in commit order, into a Delivery per matching subscription (one
+worker at a time: it holds the cursor row's lock). Delivery claims due deliveries under a lease
+(SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's writers take turns), so several
+workers share the work; a worker killed mid-delivery loses its lease and the delivery is made
+again, with the same webhook-id. A subscription gets one subject's events one at a time and in
+order: a delivery waits while an earlier one of its subject is pending.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import random
+import socket
+import ssl
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from standardwebhooks import Webhook as Signer
+
+from oms.core.render import dumps, wire_datetime
+from oms.events.models import Delivery, DeliveryStatus, Event, EventType, FanoutCursor, Webhook
+from oms.events.safety import UnsafeURL, check_url
+from oms.events.services import Cursor, committed_events
+
+log = logging.getLogger(__name__)
+
+FANOUT_BATCH = 500
+
+
+def fan_out(*, batch: int = FANOUT_BATCH) -> int:
+    """Deliveries for the next events in commit order of every channel that has an active
+    subscription; the number of events read. Channels without one are never read."""
+    channels = set(Webhook.objects.filter(is_active=True).values_list("channel_id", flat=True))
+    return sum(_fan_out_channel(channel_id, batch) for channel_id in sorted(channels))
+
+
+def _fan_out_channel(channel_id: int, batch: int) -> int:
+    FanoutCursor.objects.get_or_create(channel_id=channel_id)  # made by create_webhook, normally
+    with transaction.atomic():
+        cursor_row = _locked(FanoutCursor.objects.filter(channel_id=channel_id)).first()
+        if cursor_row is None:  # another worker is fanning this channel out
+            return 0
+        events = list(
+            committed_events(Cursor(cursor_row.tx, cursor_row.event_id), channel_id=channel_id)[:batch]
+        )
+        if not events:
+            return 0
+        hooks = list(Webhook.objects.filter(is_active=True, channel_id=channel_id))
+        now = timezone.now()
+        Delivery.objects.bulk_create(
+            [
+                Delivery(event=event, webhook=webhook, subject=event.subject, next_attempt_at=now)
+                for event in events
+                for webhook in hooks
+                if event.occurred_at >= webhook.created_date
+                and (
+                    event.target_id == webhook.pk
+                    if event.type == EventType.PING
+                    else webhook.wants(event.type)
+                )
+            ]
+        )
+        cursor_row.tx, cursor_row.event_id = events[-1].tx, events[-1].pk
+        cursor_row.save(update_fields=["tx", "event_id"])
+    return len(events)
+
+
+def _locked(queryset):
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset  # SQLite: the transaction's write lock serialises claimers
+
+
+def claim(*, batch: int, now: datetime | None = None) -> list[Delivery]:
+    """Due deliveries of active subscriptions, leased to this worker; at most one per
+    (subscription, subject), the earliest pending one."""
+    now = now or timezone.now()
+    earlier = Delivery.objects.filter(
+        status=DeliveryStatus.PENDING,
+        webhook=OuterRef("webhook"),
+        subject=OuterRef("subject"),
+        id__lt=OuterRef("id"),
+    )
+    due = (
+        Delivery.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=now, webhook__is_active=True
+        )
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .exclude(Exists(earlier))
+        .order_by("next_attempt_at", "id")
+    )
+    # Long enough to try every claimed delivery once, each up to its timeout.
+    lease = timedelta(seconds=(settings.OMS_WEBHOOK_TIMEOUT_SECONDS + 1) * batch + 1)
+    with transaction.atomic():
+        claimed = list(_locked(due)[:batch])
+        if claimed:
+            Delivery.objects.filter(pk__in=[d.pk for d in claimed]).update(locked_until=now + lease)
+    if not claimed:
+        return []
+    events = Event.objects.in_bulk([d.event_id for d in claimed])
+    hooks = Webhook.objects.in_bulk({d.webhook_id for d in claimed})
+    for delivery in claimed:
+        delivery.event, delivery.webhook = events[delivery.event_id], hooks[delivery.webhook_id]
+    return claimed
+
+
+# --- one delivery ---------------------------------------------------------------------------------
+
+
+def body_of(event: Event) -> bytes:
+    """The JSON a subscriber receives: the same bytes on every attempt."""
+    return dumps(
+        {
+            "id": event.wire_id,
+            "type": event.type,
+            "channel": event.channel_id,
+            "occurred_at": wire_datetime(event.occurred_at),
+            "data": event.wire_data,
+        }
+    )
+
+
+def signed_headers(webhook: Webhook, event: Event, body: bytes, now: datetime) -> dict[str, str]:
+    """Standard Webhooks headers; during a rotation both secrets sign (space-separated)."""
+    secrets = [webhook.secret]
+    if (
+        webhook.previous_secret
+        and webhook.previous_secret_expires_at
+        and webhook.previous_secret_expires_at > now
+    ):
+        secrets.append(webhook.previous_secret)
+    return {
+        "webhook-id": event.wire_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": " ".join(Signer(s).sign(event.wire_id, now, body) for s in secrets),
+        "Content-Type": "application/json",
+        "User-Agent": "oms-webhooks/1",
+    }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    status: int | None
+    error: str
+    latency_ms: int
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+    """POST once: a 2xx within the timeout is a delivery. Redirects are not followed, at most
+    OMS_WEBHOOK_MAX_RESPONSE_BYTES of the answer are read, and the connection goes to the
+    address the safety check resolved."""
+    started = time.monotonic()
+    timeout = settings.OMS_WEBHOOK_TIMEOUT_SECONDS
+
+    def outcome(ok: bool, status: int | None, error: str) -> Outcome:
+        return Outcome(ok, status, error[:255], int((time.monotonic() - started) * 1000))
+
+    try:
+        parts, addresses = check_url(url)
+    except UnsafeURL as refused:
+        return outcome(False, None, f"refused: {refused}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    conn = _connection(parts.scheme, parts.hostname, port, addresses[0], timeout)
+    try:
+        conn.request("POST", target, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read(settings.OMS_WEBHOOK_MAX_RESPONSE_BYTES)
+        elapsed = time.monotonic() - started
+        if elapsed > timeout:
+            return outcome(False, response.status, "timeout")
+        if 300 <= response.status < 400:
+            return outcome(False, response.status, "redirect not followed")
+        return outcome(
+            200 <= response.status < 300, response.status, "" if response.status < 300 else "not 2xx"
+        )
+    except TimeoutError:
+        return outcome(False, None, "timeout")
+    except (OSError, http.client.HTTPException, ssl.SSLError) as error:
+        return outcome(False, None, f"{type(error).__name__}: {error}")
+    finally:
+        conn.close()
+
+
+def _connection(
+    scheme: str, host: str, port: int, address: str, timeout: float
+) -> http.client.HTTPConnection:
+    if scheme == "https":
+        return _PinnedHTTPS(host, port, address=address, timeout=timeout)
+    return _PinnedHTTP(host, port, address=address, timeout=timeout)
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """Connects to the address that was checked, not to whatever the name resolves to now."""
+
+    def __init__(self, host, port, *, address, timeout):
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    def __init__(self, host, port, *, address, timeout):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self.address = address
+
+    def connect(self):
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+# --- after an attempt ------------------------------------------------------------------------------
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try after `attempts` failures: exponential, capped, with ±20 % jitter."""
+    base = settings.OMS_WEBHOOK_BACKOFF_BASE_SECONDS * 2 ** min(attempts - 1, 30)
+    return min(base, settings.OMS_WEBHOOK_BACKOFF_MAX_SECONDS) * random.uniform(0.8, 1.2)
+
+
+def settle(delivery: Delivery, outcome: Outcome, *, now: datetime | None = None) -> None:
+    """`settle_all` of one attempt."""
+    settle_all([(delivery, outcome)], now=now)
+
+
+def settle_all(attempts: Sequence[tuple[Delivery, Outcome]], *, now: datetime | None = None) -> None:
+    """Record attempts, in one transaction: each delivered; or retried later; or failed once
+    retries have run for OMS_WEBHOOK_RETRY_SECONDS. An endpoint failing for
+    OMS_WEBHOOK_DISABLE_AFTER_SECONDS is disabled."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        for delivery, outcome in attempts:
+            fields = _after_attempt(delivery, outcome, now)
+            Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(**fields)
+            for name, value in fields.items():
+                setattr(delivery, name, value)
+        by_webhook: dict[int, tuple[Webhook, bool]] = {}
+        for delivery, outcome in attempts:
+            _, ok = by_webhook.get(delivery.webhook_id, (delivery.webhook, False))
+            by_webhook[delivery.webhook_id] = (delivery.webhook, ok or outcome.ok)
+        for webhook, ok in by_webhook.values():
+            _track_endpoint(webhook, ok, now)
+
+
+def _after_attempt(delivery: Delivery, outcome: Outcome, now: datetime) -> dict[str, Any]:
+    fields = {
+        "attempts": delivery.attempts + 1,
+        "last_attempt_at": now,
+        "last_status_code": outcome.status,
+        "last_error": outcome.error,
+        "latency_ms": outcome.latency_ms,
+        "locked_until": None,
+    }
+    if outcome.ok:
+        return fields | {"status": DeliveryStatus.DELIVERED, "delivered_at": now}
+    if (now - delivery.created_date).total_seconds() >= settings.OMS_WEBHOOK_RETRY_SECONDS:
+        return fields | {"status": DeliveryStatus.FAILED}
+    return fields | {"next_attempt_at": now + timedelta(seconds=backoff(fields["attempts"]))}
+
+
+def _track_endpoint(webhook: Webhook, ok: bool, now: datetime) -> None:
+    hooks = Webhook.objects.filter(pk=webhook.pk)
+    if ok:
+        if webhook.failing_since is not None:
+            hooks.update(failing_since=None)
+            webhook.failing_since = None
+        return
+    if webhook.failing_since is None:
+        hooks.filter(failing_since__isnull=True).update(failing_since=now)
+        webhook.failing_since = now
+    elif (now - webhook.failing_since).total_seconds() >= settings.OMS_WEBHOOK_DISABLE_AFTER_SECONDS:
+        since = wire_datetime(webhook.failing_since)
+        hooks.update(is_active=False, disabled_reason=f"Every delivery failed since {since}.")
+        webhook.is_active = False
+
+
+def attempt(delivery: Delivery) -> Outcome:
+    """POST the delivery's event, signed now."""
+    now = timezone.now()
+    body = body_of(delivery.event)
+    return post(delivery.webhook.url, body, signed_headers(delivery.webhook, delivery.event, body, now))
+
+
+def run_once(*, batch: int | None = None, stopping=lambda: False) -> int:
+    """One round: fan out, then deliver what is due and record the outcomes in one transaction;
+    the number of events and deliveries handled. Once `stopping()` is true, the deliveries not
+    yet tried are released at once (the one under way is finished)."""
+    handled = fan_out()
+    claimed = claim(batch=batch or settings.OMS_WORKER_BATCH)
+    tried: list[tuple[Delivery, Outcome]] = []
+    for delivery in claimed:
+        if stopping():
+            break
+        tried.append((delivery, attempt(delivery)))
+    if len(tried) < len(claimed):
+        Delivery.objects.filter(pk__in=[d.pk for d in claimed[len(tried) :]]).update(locked_until=None)
+    if tried:
+        settle_all(tried)
+    return handled + len(tried)

@@ -1,0 +1,38 @@
+import logging
+import signal
+import threading
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections
+
+from oms.events.delivery import run_once
+
+log = logging.getLogger("oms.events.worker")
+
+
+class Command(BaseCommand):
+    help = (
+        "Deliver the outbox's events to webhook subscriptions until SIGTERM or SIGINT (the delivery "
+        "under way is finished first). Several workers may run at once."
+    )
+
+    def handle(self, *args, **options):
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        self.stdout.write("Worker delivering webhooks (stop with SIGTERM)")
+        self.stdout.flush()
+        while not stop.is_set():
+            try:
+                handled = run_once(stopping=stop.is_set)
+            except DatabaseError:
+                # The database went away or refused a statement: try again shortly, on a fresh
+                # connection; nothing is lost (events stay in the outbox, leases expire).
+                log.exception("worker round failed")
+                close_old_connections()
+                handled = 0
+                stop.wait(1)
+            if not handled:
+                stop.wait(settings.OMS_WORKER_POLL_SECONDS)
+        self.stdout.write("Worker stopped")

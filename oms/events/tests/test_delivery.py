@@ -1,0 +1,186 @@
+"""The worker's rules, one at a time: the retry schedule, failing endpoints, signatures during a
+secret rotation, the safety check at delivery, one subject at a time, purge, the stats selector."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from standardwebhooks import Webhook as Verifier
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from oms.events import delivery as worker
+from oms.events.models import Delivery, Event, EventType, Webhook
+from oms.events.services import delivery_stats, record_event
+from oms.events.webhooks import create_webhook, ping_webhook, rotate_secret
+
+pytestmark = pytest.mark.django_db
+FAILED = worker.Outcome(False, 500, "not 2xx", 3)
+
+
+@pytest.fixture
+def hook(demo, settings) -> Webhook:
+    settings.OMS_WEBHOOK_ALLOW_PRIVATE = True
+    webhook, _ = create_webhook(channel=demo_channel(), payload={"url": "http://127.0.0.1:9/x"})
+    return webhook
+
+
+def demo_channel():
+    from oms.channels.models import Channel
+
+    return Channel.objects.get(pk=1)
+
+
+def queued(hook: Webhook, subject: str = "order:1", **fields) -> Delivery:
+    event = record_event(
+        channel_id=hook.channel_id, type=EventType.ORDER_UPDATED, subject=subject, data={"a": 1}
+    )
+    return Delivery.objects.create(
+        event=event, webhook=hook, subject=subject, next_attempt_at=timezone.now(), **fields
+    )
+
+
+def test_failures_are_retried_with_growing_delays_for_a_day_then_failed(hook):
+    # Given a delivery made now
+    delivery = queued(hook)
+    now = timezone.now()
+    # When it fails an hour later, and again a day later
+    worker.settle(delivery, FAILED, now=now + timedelta(hours=1))
+    retried = Delivery.objects.get(pk=delivery.pk)
+    worker.settle(Delivery.objects.get(pk=delivery.pk), FAILED, now=now + timedelta(hours=24, seconds=1))
+    # Then it was rescheduled the first time and failed the second
+    assert retried.status == "pending" and retried.next_attempt_at > now + timedelta(hours=1)
+    assert retried.attempts == 1 and retried.last_status_code == 500
+    assert Delivery.objects.get(pk=delivery.pk).status == "failed"
+
+
+def test_the_backoff_doubles_up_to_its_cap_and_is_jittered(settings):
+    # Given the default schedule
+    settings.OMS_WEBHOOK_BACKOFF_BASE_SECONDS, settings.OMS_WEBHOOK_BACKOFF_MAX_SECONDS = 10, 6 * 3600
+    # When delays are drawn for successive attempts
+    delays = [worker.backoff(n) for n in range(1, 16)]
+    # Then each is within 20 % of base * 2^(n-1), capped at 6 hours; together they pass a day
+    for n, delay in enumerate(delays, start=1):
+        expected = min(10 * 2 ** (n - 1), 6 * 3600)
+        assert 0.8 * expected <= delay <= 1.2 * expected
+    assert sum(delays) > 24 * 3600
+
+
+def test_an_endpoint_failing_for_five_days_is_disabled_and_says_why(hook):
+    # Given an endpoint that has failed since six days ago
+    now = timezone.now()
+    worker.settle(queued(hook), FAILED, now=now - timedelta(days=6))
+    # When another delivery fails now
+    worker.settle(queued(hook, "order:2"), FAILED, now=now)
+    # Then the endpoint is off, with its reason; a success earlier would have reset the clock
+    hook.refresh_from_db()
+    assert hook.is_active is False and "failed since" in hook.disabled_reason
+
+
+def test_a_success_resets_the_failing_clock(hook):
+    # Given an endpoint failing since six days ago
+    now = timezone.now()
+    worker.settle(queued(hook), FAILED, now=now - timedelta(days=6))
+    # When a delivery succeeds, then one fails
+    worker.settle(queued(hook, "order:2"), worker.Outcome(True, 200, "", 2), now=now - timedelta(days=1))
+    worker.settle(queued(hook, "order:3"), FAILED, now=now)
+    # Then it stays active
+    hook.refresh_from_db()
+    assert hook.is_active is True
+
+
+def test_during_a_rotation_both_secrets_sign_then_only_the_new_one(hook):
+    # Given a delivery's event and the webhook's secret, then rotated
+    old = hook.secret
+    event = queued(hook).event
+    new = rotate_secret(webhook=hook)
+    body = worker.body_of(event)
+    now = timezone.now()
+    # When it is signed now and after the old secret's 24 hours
+    during = worker.signed_headers(hook, event, body, now)
+    after = worker.signed_headers(hook, event, body, now + timedelta(hours=25))
+    # Then a receiver with either secret verifies it during the rotation, only with the new after
+    Verifier(old).verify(body, during)
+    Verifier(new).verify(body, during)
+    assert during["webhook-id"] == event.wire_id == f"evt_{event.pk}"
+    with pytest.raises(WebhookVerificationError):
+        Verifier(old).verify(body, after | {"webhook-timestamp": during["webhook-timestamp"]})
+
+
+def test_an_address_inside_the_network_is_refused_at_delivery_too(hook, settings):
+    # Given a subscription stored while private addresses were allowed
+    settings.OMS_WEBHOOK_ALLOW_PRIVATE = False
+    # When it is delivered
+    outcome = worker.post(hook.url, b"{}", {})
+    # Then nothing is sent and the refusal is the delivery's error
+    assert outcome.ok is False and outcome.status is None
+    assert outcome.error.startswith("refused: ")
+
+
+def test_one_subject_is_delivered_one_event_at_a_time(hook):
+    # Given two pending deliveries of one order and one of another
+    first, second = queued(hook, "order:1"), queued(hook, "order:1")
+    other = queued(hook, "order:2")
+    # When due deliveries are claimed
+    claimed = {d.pk for d in worker.claim(batch=10)}
+    # Then the order's second waits for its first
+    assert claimed == {first.pk, other.pk}
+    assert second.pk not in claimed
+
+
+def test_fan_out_queues_one_delivery_per_matching_subscription(hook, settings):
+    # Given a second subscription to stock events only, and an order event after both
+    stock_only, _ = create_webhook(
+        channel=demo_channel(), payload={"url": "http://127.0.0.1:9/y", "events": ["stock.changed"]}
+    )
+    record_event(channel_id=1, type=EventType.ORDER_CREATED, subject="order:9", data={})
+    # When the outbox is fanned out
+    worker.fan_out()
+    # Then only the subscription to every type has a delivery of it
+    assert list(Delivery.objects.values_list("webhook_id", flat=True)) == [hook.pk]
+    assert stock_only.pk not in set(Delivery.objects.values_list("webhook_id", flat=True))
+
+
+def test_purge_deletes_events_past_retention(hook):
+    # Given an event of eight days ago and one of now
+    old = record_event(
+        channel_id=1,
+        type=EventType.PING,
+        subject="x",
+        data={},
+        occurred_at=timezone.now() - timedelta(days=8),
+    )
+    kept = record_event(channel_id=1, type=EventType.PING, subject="x", data={})
+    # When events are purged
+    out = io.StringIO()
+    call_command("events", "purge", stdout=out)
+    # Then only the old one is gone
+    assert not Event.objects.filter(pk=old.pk).exists() and Event.objects.filter(pk=kept.pk).exists()
+    assert "Purged" in out.getvalue()
+
+
+def test_delivery_stats_counts_by_status_and_ages_the_oldest_pending(hook):
+    # Given one delivered and two pending deliveries
+    queued(hook, status="delivered")
+    queued(hook)
+    queued(hook, "order:2")
+    # When the stats are read
+    stats = delivery_stats()
+    # Then they count each status
+    assert (stats.pending, stats.delivered, stats.failed) == (2, 1, 0)
+    assert stats.oldest_pending_age_seconds >= 0
+
+
+def test_a_ping_goes_to_its_subscription_alone(hook):
+    # Given a second subscription of the same channel
+    other, _ = create_webhook(channel=demo_channel(), payload={"url": "http://127.0.0.1:9/z"})
+    # When the first is pinged and the outbox fanned out
+    ping_webhook(webhook=hook)
+    worker.fan_out()
+    # Then only the first has a delivery, of a ping
+    [delivery] = Delivery.objects.select_related("event")
+    assert (delivery.webhook_id, delivery.event.type) == (hook.pk, "ping")
+    assert other.pk != hook.pk
