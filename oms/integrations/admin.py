@@ -3,6 +3,7 @@ channel's integration runs, and what its runs left behind, to read (reports, bat
 (integration actions, cancellation request decisions)."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -23,6 +24,7 @@ from oms.integrations.models import (
     OrderShippingInfo,
     ProductCategory,
 )
+from oms.integrations.services.actions import refresh_linked_products
 from oms.integrations.services.batches import update_batch_request
 from oms.integrations.services.cancellations import decide_cancellation_request
 from oms.integrations.services.categories import create_category_node
@@ -91,6 +93,25 @@ class IntegrationActionAdmin(admin.ModelAdmin):
     search_fields = ["remote_id", "=object_id"]
     raw_id_fields = ["batch_request"]
     readonly_fields = ["created_date", "modified_date"]
+
+    # A product's link decides whether the product feeds read its catalog items (services.pending).
+    def save_model(self, request: HttpRequest, obj: IntegrationAction, form, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            linked = (form.initial.get("content_type"), form.initial.get("object_id"))  # before the change
+            refresh_linked_products(obj.channel_id, [linked, (obj.content_type_id, obj.object_id)])
+
+    def delete_model(self, request: HttpRequest, obj: IntegrationAction) -> None:
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            refresh_linked_products(obj.channel_id, [(obj.content_type_id, obj.object_id)])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[IntegrationAction]) -> None:
+        with transaction.atomic():
+            actions = list(queryset)
+            super().delete_queryset(request, queryset)
+            for action in actions:
+                refresh_linked_products(action.channel_id, [(action.content_type_id, action.object_id)])
 
 
 class IntegrationActionInline(ShownInline):

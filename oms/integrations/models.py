@@ -114,11 +114,27 @@ class CatalogItem(Timestamped):
 
     catalog = models.ForeignKey(Catalog, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    pending = models.BooleanField(
+        default=True,
+        editable=False,
+        help_text="The product may be due to the channel: not sent, in flight, failed, or changed since "
+        "the channel received it. False only once a batch delivered its current version; the product "
+        "feeds read the pending items alone (oms.integrations.services.pending).",
+    )
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["catalog", "product"], name="catalogitem_unique_product"),
+        ]
+        # The product feeds' pages and counts read only these rows, in product order (the feeds'),
+        # however much was sent; with the catalog, the index answers them alone (index-only).
+        indexes = [
+            models.Index(
+                fields=["product", "catalog"],
+                condition=models.Q(pending=True),
+                name="catalogitem_pending_idx",
+            )
         ]
 
     def __str__(self) -> str:

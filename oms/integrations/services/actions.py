@@ -26,6 +26,7 @@ from oms.integrations.kinds import content_types, kind_by_content_type_id, missi
 from oms.integrations.models import BatchRequest, IntegrationAction
 from oms.integrations.schemas import INTEGRATION_ACTION_READ_ONLY, IntegrationActionIn
 from oms.integrations.services.common import parse, resolve_kind
+from oms.integrations.services.pending import refresh_pending
 from oms.integrations.transitions import S as BatchStatus
 
 Status = IntegrationAction.Status
@@ -69,6 +70,7 @@ def create_integration_action(*, channel: Channel, payload: Any) -> IntegrationA
     )
     _mark_delivered(action)
     _save(action)
+    refresh_linked_products(action.channel_id, [(action.content_type_id, action.object_id)])
     return action
 
 
@@ -76,6 +78,7 @@ def create_integration_action(*, channel: Channel, payload: Any) -> IntegrationA
 def update_integration_action(*, action: IntegrationAction, payload: Any) -> IntegrationAction:
     """Change the fields sent; the same checks as create for a new content type or object."""
     channel = action.channel
+    linked = (action.content_type_id, action.object_id)
     data, given = parse(IntegrationActionIn, payload, channel=channel, read_only=INTEGRATION_ACTION_READ_ONLY)
     problems: list[Problem] = []
     kind = _kind_of(data, problems) or kind_by_content_type_id()[action.content_type_id]
@@ -99,11 +102,23 @@ def update_integration_action(*, action: IntegrationAction, payload: Any) -> Int
     if given & {"status", "version_date"}:
         _mark_delivered(action)
     _save(action)
+    refresh_linked_products(channel.pk, [linked, (action.content_type_id, action.object_id)])
     return action
 
 
+@transaction.atomic
 def delete_integration_action(*, action: IntegrationAction) -> None:
     action.delete()
+    refresh_linked_products(action.channel_id, [(action.content_type_id, action.object_id)])
+
+
+def refresh_linked_products(channel_id: int, links: Sequence[tuple[int | None, int | None]]) -> None:
+    """A product's link (content type id, object id) decides whether the product feeds read its
+    catalog items (services.pending); other links are skipped."""
+    product = content_types()["product"].pk
+    refresh_pending(
+        channel_id=channel_id, product_ids=[object_id for kind, object_id in links if kind == product]
+    )
 
 
 def _kind_of(data: IntegrationActionIn, problems: list[Problem]) -> str | None:
@@ -205,6 +220,13 @@ def record_objects(*, batch: BatchRequest, objects: Sequence[BatchObject]) -> No
         IntegrationAction.objects.filter(batch_request=batch, status=Status.SUCCESS).update(
             delivered_version=F("version_date")
         )
+    # The batch's products: in flight now, or delivered, or due again (services.pending).
+    refresh_pending(
+        channel_id=batch.channel_id,
+        product_ids=IntegrationAction.objects.filter(
+            batch_request=batch, content_type=kinds["product"]
+        ).values_list("object_id", flat=True),
+    )
 
 
 def lock_channel_feeds(channel: Channel) -> None:

@@ -16,6 +16,7 @@ from oms.core.lookup import bounded, get_row
 from oms.core.payload import parse_payload
 from oms.integrations.models import Catalog, CatalogItem
 from oms.integrations.schemas import CatalogItemIn
+from oms.integrations.services.pending import refresh_pending
 
 
 def get_catalog_for(*, principal: Principal, pk: int) -> Catalog:
@@ -60,6 +61,8 @@ def create_catalog_item(*, catalog: Catalog, payload: Any) -> tuple[CatalogItem,
     try:
         with transaction.atomic():
             item.save()
+            # Pending when new, unless the channel has the product already (another catalog's).
+            refresh_pending(channel_id=catalog.channel_id, product_ids=[product.pk])
     except IntegrityError:  # added by a concurrent request since the lookup
         return CatalogItem.objects.select_related("product").get(catalog=catalog, product=product), False
     return item, True

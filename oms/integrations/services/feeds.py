@@ -18,7 +18,9 @@ delivered version they had. So, for each kind of object:
 - deleted: products the channel received that left every catalog of the channel.
 
 Every list is ordered by id and keyset-paged (`cursor=`); each condition is one `EXISTS` probe of
-the integration actions' (channel, content type, object) unique index per row.
+the integration actions' (channel, content type, object) unique index per row. The product feeds
+probe only the catalog items still pending (`services.pending`: a partial index), so their pages
+and counts cost what is due, not the size of the catalog.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from oms.core.errors import ErrorCode, NotFound, Problem
 from oms.core.lookup import bounded
 from oms.integrations.kinds import content_types
 from oms.integrations.models import CatalogItem, IntegrationAction
+from oms.integrations.services.pending import pending_items
 
 PROCESSING = IntegrationAction.Status.PROCESSING
 SUCCESS = IntegrationAction.Status.SUCCESS
@@ -114,16 +117,23 @@ def get_mapped_product(*, channel: Channel, pk: int) -> Product:
     return product
 
 
+def _pending_products(channel: Channel) -> QuerySet[Product]:
+    """The channel's products that may be due (services.pending): the product feeds read these
+    alone, through the pending items' partial index, so a page or a count does not pass over
+    what the channel has."""
+    return Product.objects.filter(pk__in=pending_items(channel.pk).values("product_id"))
+
+
 def list_product_inserts(*, channel: Channel) -> QuerySet[Product]:
-    return _inserts(list_sold_products(channel=channel), channel, "product")
+    return _inserts(_pending_products(channel), channel, "product")
 
 
 def list_product_updates(*, channel: Channel) -> QuerySet[Product]:
-    return _updates(list_sold_products(channel=channel), channel, "product")
+    return _updates(_pending_products(channel), channel, "product")
 
 
 def list_product_inserts_or_updates(*, channel: Channel) -> QuerySet[Product]:
-    return _inserts_or_updates(list_sold_products(channel=channel), channel, "product")
+    return _inserts_or_updates(_pending_products(channel), channel, "product")
 
 
 def list_deleted_product_links(*, channel: Channel) -> QuerySet[IntegrationAction]:

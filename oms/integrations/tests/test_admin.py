@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from oms.catalog.models import Product
 from oms.integrations.models import (
     BatchRequest,
     CancellationRequest,
@@ -12,6 +13,7 @@ from oms.integrations.models import (
     CategoryNode,
     CategoryTree,
     ChannelConf,
+    IntegrationAction,
 )
 from oms.integrations.services.actions import BatchObject, record_objects
 from oms.integrations.services.feeds import list_product_inserts
@@ -146,3 +148,40 @@ def test_an_operator_fails_a_dead_runs_batch_and_its_products_are_handed_out_aga
     assert (held.status, finished.status) == ("fail", "done")
     assert [product.pk for product in list_product_inserts(channel=catalog.channel)] == [1]
     assert "does not change" in response.content.decode()
+
+
+def test_an_operator_removing_or_editing_a_products_link_hands_the_product_out_again(admin_client):
+    # Given catalog products 1 and 2 that the channel received at their current version
+    catalog = Catalog.objects.create(channel_id=1, name="Web", price_list_id=1, stock_list_id=1)
+    CatalogItem.objects.bulk_create([CatalogItem(catalog=catalog, product_id=pk) for pk in (1, 2)])
+    done = BatchRequest.objects.create(channel_id=1, status=BatchRequest.Status.DONE)
+    versions = dict(Product.objects.filter(pk__in=[1, 2]).values_list("pk", "modified_date"))
+    record_objects(
+        batch=done, objects=[BatchObject("product", pk, f"R-{pk}", versions[pk], None) for pk in (1, 2)]
+    )
+    assert not list_product_inserts(channel=catalog.channel)
+    links = {action.object_id: action for action in IntegrationAction.objects.filter(batch_request=done)}
+
+    # When an operator deletes product 1's link, and moves product 2's to product 3 (not sold here)
+    response = admin_client.post(
+        f"/admin/integrations/integrationaction/{links[1].pk}/delete/", {"post": "yes"}, follow=True
+    )
+    assert response.status_code == 200
+    link = links[2]
+    response = admin_client.post(
+        f"/admin/integrations/integrationaction/{link.pk}/change/",
+        {
+            "channel": 1,
+            "content_type": link.content_type_id,
+            "object_id": 3,
+            "remote_id": link.remote_id,
+            "status": link.status,
+            "failed_reason_type": "",
+            "state": "{}",
+            "batch_request": done.pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    # Then both are inserts again: the channel has no link to either
+    assert [product.pk for product in list_product_inserts(channel=catalog.channel)] == [1, 2]
