@@ -61,7 +61,7 @@ def _run(statements):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0001_initial'),
+        ('catalog', '0002_stock_reservations'),  # after every catalog_product rebuild: SQLite drops triggers with it
         ('contenttypes', '0002_remove_content_type_name'),
         ('integrations', '0002_catalog_items_categories_delivered_version'),
     ]
