@@ -4,15 +4,15 @@ to a channel: an integration action or a batch may only point at objects its cha
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model
+from django.db.models import Model, Q, QuerySet
 
 from oms.catalog.models import Product, ProductPrice, ProductStock
 from oms.channels.models import Channel
-from oms.integrations.models import BatchRequest, CancellationRequest, IntegrationAction
+from oms.integrations.models import BatchRequest, CancellationRequest, Catalog, IntegrationAction
 from oms.orders.models import Order, OrderItem
 
 
@@ -22,6 +22,16 @@ class Kind:
     model: type[Model]
     # The lookup from the model to its channel's id; None for objects every channel shares.
     channel_lookup: str | None
+    # Or the rows a channel can see, when that is more than its own (shared stock lists).
+    visible: Callable[[Channel], QuerySet] | None = None
+
+
+def channel_stocks(channel: Channel) -> QuerySet[ProductStock]:
+    """Every stock row the channel sells from: its own stock lists' and the lists its catalogs
+    name, another channel's too (channels that share a stock list share its units, so a sale on
+    one reaches the others' stock feeds through the row's modified_date)."""
+    shared = Catalog.objects.filter(channel=channel).values("stock_list_id")
+    return ProductStock.objects.filter(Q(stock_list__channel=channel) | Q(stock_list_id__in=shared))
 
 
 KINDS: dict[str, Kind] = {
@@ -31,7 +41,7 @@ KINDS: dict[str, Kind] = {
         Kind("orderitem", OrderItem, "order__channel_id"),
         Kind("product", Product, None),
         Kind("productprice", ProductPrice, "price_list__channel_id"),
-        Kind("productstock", ProductStock, "stock_list__channel_id"),
+        Kind("productstock", ProductStock, None, visible=channel_stocks),
         Kind("cancellationrequest", CancellationRequest, "channel_id"),
         Kind("batchrequest", BatchRequest, "channel_id"),
         Kind("integrationaction", IntegrationAction, "channel_id"),
@@ -61,7 +71,9 @@ def missing_objects(channel: Channel, wanted: Mapping[str, Iterable[int]]) -> di
             continue
         kind = KINDS[name]
         rows = kind.model._default_manager.filter(pk__in=ids)
-        if kind.channel_lookup is not None:
+        if kind.visible is not None:
+            rows = kind.visible(channel).filter(pk__in=ids)
+        elif kind.channel_lookup is not None:
             rows = rows.filter(**{kind.channel_lookup: channel.pk})
         absent = ids - set(rows.values_list("pk", flat=True))
         if absent:

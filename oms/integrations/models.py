@@ -90,7 +90,8 @@ class ChannelConf(Timestamped):
 
 class Catalog(Named, Timestamped):
     """The price and stock lists an integration prices the channel's order items from
-    (`catalogs/{id}/`); both belong to the catalog's channel."""
+    (`catalogs/{id}/`). The price list is the channel's own; the stock list may be another
+    channel's, whose units the channels then share (`Channel.stock_list`)."""
 
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="catalogs")
     name = models.CharField(max_length=128)
@@ -101,8 +102,6 @@ class Catalog(Named, Timestamped):
         errors = {}
         if self.price_list_id and self.price_list.channel_id != self.channel_id:
             errors["price_list"] = "The price list belongs to another channel."
-        if self.stock_list_id and self.stock_list.channel_id != self.channel_id:
-            errors["stock_list"] = "The stock list belongs to another channel."
         if errors:
             raise ValidationError(errors)
 

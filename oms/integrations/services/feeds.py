@@ -31,7 +31,7 @@ from oms.catalog.models import Product, ProductPrice, ProductStock
 from oms.channels.models import Channel
 from oms.core.errors import ErrorCode, NotFound, Problem
 from oms.core.lookup import bounded
-from oms.integrations.kinds import content_types
+from oms.integrations.kinds import channel_stocks, content_types
 from oms.integrations.models import CatalogItem, IntegrationAction
 from oms.integrations.services.pending import pending_items
 
@@ -164,7 +164,7 @@ def list_channel_prices(*, channel: Channel) -> QuerySet[ProductPrice]:
 
 
 def list_channel_stocks(*, channel: Channel) -> QuerySet[ProductStock]:
-    return ProductStock.objects.filter(stock_list__channel=channel)
+    return channel_stocks(channel)
 
 
 def _catalog_prices(channel: Channel) -> QuerySet[ProductPrice]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import ApiClient
 from oms.catalog.models import PriceList, Product, ProductPrice, ProductStock, StockList
 from oms.channels.models import Channel
 from oms.core.errors import ValidationFailed
@@ -19,6 +20,7 @@ from oms.integrations.models import (
 )
 from oms.integrations.services.categories import create_category_node
 from oms.integrations.tests.given import delete, patch
+from oms.orders.tests.payloads import minimal_body
 
 pytestmark = pytest.mark.django_db
 CH = "/api/v1/channel/1/"
@@ -42,11 +44,17 @@ def pks(response) -> list[int]:
     return [row["pk"] for row in response.json()["results"]]
 
 
-def open_batch(api) -> int:
-    return api.post(CH + "batch_requests/", {"channel": "1", "content_type": "product"}).json()["pk"]
+def ch(channel: int) -> str:
+    return f"/api/v1/channel/{channel}/"
 
 
-def commit(api, batch: int, rows: list[dict], kind: str = "product"):
+def open_batch(api, channel: int = 1) -> int:
+    return api.post(
+        ch(channel) + "batch_requests/", {"channel": str(channel), "content_type": "product"}
+    ).json()["pk"]
+
+
+def commit(api, batch: int, rows: list[dict], kind: str = "product", channel: int = 1):
     """channel-app's create_batch_objects of what a feed answered, then the commit."""
     objects = [
         {
@@ -59,11 +67,20 @@ def commit(api, batch: int, rows: list[dict], kind: str = "product"):
         for row in rows
     ]
     return patch(
-        api, f"{CH}batch_requests/{batch}/", {"channel": "1", "objects": objects, "status": "commit"}
+        api,
+        f"{ch(channel)}batch_requests/{batch}/",
+        {"channel": str(channel), "objects": objects, "status": "commit"},
     )
 
 
-def finish(api, batch: int, status: str, remote_ids: dict[int, str] | None = None, kind: str = "product"):
+def finish(
+    api,
+    batch: int,
+    status: str,
+    remote_ids: dict[int, str] | None = None,
+    kind: str = "product",
+    channel: int = 1,
+):
     objects = [
         {
             "pk": pk,
@@ -75,19 +92,20 @@ def finish(api, batch: int, status: str, remote_ids: dict[int, str] | None = Non
         for pk, remote_id in (remote_ids or {}).items()
     ]
     response = patch(
-        api, f"{CH}batch_requests/{batch}/", {"channel": "1", "objects": objects, "status": status}
+        api,
+        f"{ch(channel)}batch_requests/{batch}/",
+        {"channel": str(channel), "objects": objects, "status": status},
     )
     assert response.status_code == 200, response.content
 
 
-def send(api, feed: str, *, status: str = "done", kind: str = "product") -> list[int]:
+def send(api, feed: str, *, status: str = "done", kind: str = "product", channel: int = 1) -> list[int]:
     """One run of channel-app over `feed`: its first page committed, then ended as `status`."""
-    rows = api.get(CH + feed, limit=100).json()["results"]
-    batch = open_batch(api)
-    assert commit(api, batch, rows, kind).status_code == 200
-    finish(
-        api, batch, status, {row["pk"]: f"R-{row['pk']}" for row in rows} if status == "done" else {}, kind
-    )
+    rows = api.get(ch(channel) + feed, limit=100).json()["results"]
+    batch = open_batch(api, channel)
+    assert commit(api, batch, rows, kind, channel).status_code == 200
+    remote_ids = {row["pk"]: f"R-{row['pk']}" for row in rows} if status == "done" else {}
+    finish(api, batch, status, remote_ids, kind, channel)
     return [row["pk"] for row in rows]
 
 
@@ -370,3 +388,28 @@ def test_a_node_of_another_trees_parent_is_refused(demo):
         create_category_node(tree=second, parent=root, name="Stray")
     # Then it is refused, naming the parent
     assert refused.value.problems[0].path == "parent"
+
+
+def test_a_sale_on_one_channel_reaches_another_that_sells_from_its_stock_list(api, catalog, key_for):
+    # Given channel 2 (a marketplace) selling product 1 from channel 1's stock list, which it
+    # names in its catalog and its stock_list setting, and product 1's stock sent to it
+    marketplace = ApiClient(key_for(2))
+    Channel.objects.filter(pk=2).update(stock_list_id=1)
+    theirs = Catalog.objects.create(
+        channel_id=2,
+        name="Marketplace",
+        price_list=PriceList.objects.filter(channel_id=2).first(),
+        stock_list=StockList.objects.get(pk=1),
+    )
+    CatalogItem.objects.create(catalog=theirs, product_id=1)
+    assert send(marketplace, "products/inserts/", channel=2) == [1]
+    row = ProductStock.objects.get(stock_list_id=1, product_id=1)
+    assert send(marketplace, "product_stocks/inserts/", kind="productstock", channel=2) == [row.pk]
+    assert pks(marketplace.get(ch(2) + "product_stocks/updates/")) == []
+    # When the web store (channel 1) sells one unit
+    assert api.create_order(minimal_body("FEED-SALE-1")).status_code == 201
+    # Then the marketplace's next stock run has the row, one unit fewer to sell
+    [update] = marketplace.get(ch(2) + "product_stocks/updates/").json()["results"]
+    row.refresh_from_db()
+    assert (update["pk"], update["adjusted_stock"]) == (row.pk, row.stock - row.sold_quantity_unreported)
+    assert update["sold_quantity_unreported"] == row.sold_quantity_unreported > 0
