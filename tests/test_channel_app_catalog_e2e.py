@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from oms.access.services import create_api_key
+from oms.access.services import clear_key_cache, create_api_key
 from oms.catalog.models import PriceList, ProductPrice, ProductStock, StockList
 from oms.channels.models import Channel
 from oms.demo import load_demo
@@ -31,6 +31,7 @@ from oms.integrations.models import (
     ProductCategory,
 )
 from oms.integrations.services.categories import create_category_node
+from oms.orders.tests.payloads import minimal_body
 from tests.channel_app_side.catalog import CATALOG
 from tests.channel_app_side.live import Api, import_channel_app_settings, point_channel_app, user_with_key
 
@@ -74,7 +75,7 @@ def shop(live_server, channel_app_settings, redis_port, monkeypatch, settings):
         monkeypatch, live_server, channel_app_settings, catalog=catalog.pk, redis_port=redis_port
     )
     CATALOG.reset()
-    yield SimpleNamespace(catalog=catalog, team=team)
+    yield SimpleNamespace(catalog=catalog, team=team, url=live_server.url)
     team.session.close()
     gc.collect()
 
@@ -159,6 +160,21 @@ def test_the_catalog_reaches_the_marketplace_and_then_only_what_changes(shop):
     assert listings["DEMO-TSHIRT-M"]["name"] == "Demo T-shirt, M (organic)"
     _sync_everything()
     assert _writes() == []
+
+    # When the web store (channel 1), which sells from the marketplace's stock list too, sells 2 mugs
+    marketplace_list = shop.catalog.stock_list_id
+    web_store = Api(shop.url, create_api_key(name="web store", channels=Channel.objects.filter(pk=1))[1])
+    Channel.objects.filter(pk=1).update(stock_list_id=marketplace_list)
+    clear_key_cache()
+    sale = minimal_body("WEB-SALE-1", amount="20.00")
+    sale["order_item"] = [{"product": 2, "price": "10.00"}, {"product": 2, "price": "10.00"}]
+    web_store.post("channel/1/create_orders/", **sale)
+    _sync_everything()
+    # Then the marketplace's next stock run has the mug with 2 fewer units to sell, and only it
+    assert _failures() == []
+    assert _writes() == [("stock", "DEMO-MUG")]
+    mug = ProductStock.objects.get(stock_list_id=marketplace_list, product_id=2)
+    assert CATALOG.by_sku()["DEMO-MUG"]["stock"] == mug.stock - mug.sold_quantity_unreported == 98
 
 
 def test_a_refused_stock_is_sent_again_and_a_product_out_of_the_catalog_is_deleted(shop):
