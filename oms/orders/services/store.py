@@ -343,10 +343,19 @@ def _definitions(model: type[models.Model]) -> str:
     )
 
 
+# The same types by their shorter names, to keep the statement within psycopg's cache of parsed
+# queries (4 KiB; past it psycopg parses the statement again on every run).
+_SHORT_TYPES = {
+    "timestamp with time zone": "timestamptz",
+    "boolean": "bool",
+    "smallint": "int2",
+    "integer": "int4",
+    "bigint": "int8",
+}
+
+
 def _short_type(name: str) -> str:
-    # The same type by its shorter name, to keep the statement within psycopg's cache of parsed
-    # queries (4 KiB; past it psycopg parses the statement again on every run).
-    return "timestamptz" if name == "timestamp with time zone" else name
+    return _SHORT_TYPES.get(name, name)
 
 
 def _selected(model: type[models.Model]) -> str:
