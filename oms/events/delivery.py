@@ -31,6 +31,7 @@ from oms.core.render import dumps, wire_datetime
 from oms.events.models import Delivery, DeliveryStatus, Event, EventType, FanoutCursor, Webhook
 from oms.events.safety import UnsafeURL, check_url
 from oms.events.services import Cursor, committed_events
+from oms.observe.logs import FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -290,10 +291,28 @@ def _track_endpoint(webhook: Webhook, ok: bool, now: datetime) -> None:
 
 
 def attempt(delivery: Delivery) -> Outcome:
-    """POST the delivery's event, signed now."""
+    """POST the delivery's event, signed now, and log one line for it with the request id of the
+    change that made the event."""
     now = timezone.now()
-    body = body_of(delivery.event)
-    return post(delivery.webhook.url, body, signed_headers(delivery.webhook, delivery.event, body, now))
+    event = delivery.event
+    body = body_of(event)
+    outcome = post(delivery.webhook.url, body, signed_headers(delivery.webhook, event, body, now))
+    line = logging.LogRecord(log.name, logging.INFO, __file__, 0, "delivery", None, None)
+    fields = {
+        "request_id": event.request_id or None,
+        "event": event.wire_id,
+        "type": event.type,
+        "channel": event.channel_id,
+        "webhook": delivery.webhook_id,
+        "attempt": delivery.attempts + 1,
+        "ok": outcome.ok,
+        "status": outcome.status,
+        "error": outcome.error,
+        "duration_ms": outcome.latency_ms,
+    }
+    setattr(line, FIELDS, fields)
+    log.handle(line)
+    return outcome
 
 
 def run_once(*, batch: int | None = None, stopping=lambda: False) -> int:

@@ -62,6 +62,9 @@ class Event(models.Model):
     occurred_at = models.DateTimeField()
     tx = models.BigIntegerField(db_default=CurrentTransaction(), editable=False)
     data = models.JSONField(encoder=ExactEncoder, decoder=ExactDecoder)
+    # The X-Request-ID of the request that made the change, carried into the worker's delivery
+    # log lines ("" for changes made outside a request: commands, the worker).
+    request_id = models.CharField(max_length=128, blank=True, default="")
     # A ping is for one subscription only; every other event goes to each matching subscription.
     target = models.ForeignKey(
         "Webhook", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False

@@ -20,6 +20,7 @@ from django.utils import timezone
 from oms.channels.models import Channel
 from oms.core.errors import ErrorCode, Problem, ValidationFailed
 from oms.events.models import Delivery, DeliveryStatus, Event, EventType, Webhook
+from oms.observe.context import current
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,15 @@ class NewEvent:
     occurred_at: datetime | None = None
 
 
+def current_request_id() -> str:
+    """The X-Request-ID of the request being answered ("" outside a request)."""
+    record = current()
+    return record.request_id if record is not None else ""
+
+
 def record_events(events: Sequence[NewEvent]) -> None:
     """`record_event` for many events, in one INSERT."""
-    now = timezone.now()
+    now, request_id = timezone.now(), current_request_id()
     Event.objects.bulk_create(
         [
             Event(
@@ -44,6 +51,7 @@ def record_events(events: Sequence[NewEvent]) -> None:
                 subject=e.subject,
                 data=e.data,
                 occurred_at=e.occurred_at or now,
+                request_id=request_id,
             )
             for e in events
         ]
@@ -69,6 +77,7 @@ def record_event(
         data=data,
         occurred_at=occurred_at or timezone.now(),
         target=target,
+        request_id=current_request_id(),
     )
 
 

@@ -16,6 +16,8 @@ from oms.events import delivery as worker
 from oms.events.models import Delivery, Event, EventType, Webhook
 from oms.events.services import delivery_stats, record_event
 from oms.events.webhooks import create_webhook, ping_webhook, rotate_secret
+from oms.observe.logs import FIELDS
+from oms.orders.tests.payloads import minimal_body
 
 pytestmark = pytest.mark.django_db
 FAILED = worker.Outcome(False, 500, "not 2xx", 3)
@@ -184,3 +186,28 @@ def test_a_ping_goes_to_its_subscription_alone(hook):
     [delivery] = Delivery.objects.select_related("event")
     assert (delivery.webhook_id, delivery.event.type) == (hook.pk, "ping")
     assert other.pk != hook.pk
+
+
+def test_a_delivery_log_line_carries_the_request_id_of_the_change(hook, api, caplog, monkeypatch):
+    # Given an order created by a request with its X-Request-ID, through the create lane's
+    # statement, and a receiver that accepts
+    answer = api.post(
+        "/api/v1/channel/1/create_orders/", minimal_body("EV-RID-1"), HTTP_X_REQUEST_ID="shop-req-42"
+    )
+    assert answer.status_code == 201 and answer["X-Request-ID"] == "shop-req-42"
+    monkeypatch.setattr(worker, "post", lambda url, body, headers: worker.Outcome(True, 204, "", 7))
+    # When the worker delivers it
+    with caplog.at_level("INFO", logger="oms.events.delivery"):
+        worker.run_once()
+    # Then its delivery line names the request, the event and the outcome
+    order_event = Event.objects.get(type="order.created", data__number="EV-RID-1")
+    lines = [getattr(r, FIELDS) for r in caplog.records if r.name == "oms.events.delivery"]
+    [fields] = [f for f in lines if f["event"] == order_event.wire_id]
+    assert (fields["request_id"], fields["type"], fields["ok"], fields["status"]) == (
+        "shop-req-42",
+        "order.created",
+        True,
+        204,
+    )
+    # and the demo's events, made outside any request, say so
+    assert {f["request_id"] for f in lines if f["event"] != order_event.wire_id} <= {None, "shop-req-42"}
