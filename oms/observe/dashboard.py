@@ -36,22 +36,28 @@ class Panel:
     note: str = ""
 
 
-def orders_per_hour(since: datetime) -> Panel:
+def _hourly(since: datetime, model, series_of: tuple[str, ...]) -> tuple[list[str], dict[str, list[int]]]:
+    """Rows of `model` created since `since`, counted per hour and per series (the values of the
+    `series_of` columns, joined): the ticks of the period's hours and one count per hour each."""
     hours = [since + timedelta(hours=n) for n in range(DAYS * 24)]
+    index = {hour: i for i, hour in enumerate(hours)}
     counts = (
-        Order.objects.filter(created_date__gte=since)
+        model.objects.filter(created_date__gte=since)
         .annotate(hour=TruncHour("created_date"))
-        .values_list("hour", "channel_id", "channel__name")
+        .values_list("hour", *series_of)
         .annotate(n=Count("id"))
         .order_by()
     )
     series: dict[str, list[int]] = {}
-    index = {hour: i for i, hour in enumerate(hours)}
-    for hour, channel_id, name, n in counts:
-        values = series.setdefault(f"{channel_id} {name}", [0] * len(hours))
+    for hour, *names, n in counts:
+        values = series.setdefault(" ".join(map(str, names)), [0] * len(hours))
         if hour in index:
             values[index[hour]] += n
-    ticks = [timezone.localtime(h).strftime("%a %d %b") for h in hours]
+    return [timezone.localtime(h).strftime("%a %d %b") for h in hours], series
+
+
+def orders_per_hour(since: datetime) -> Panel:
+    ticks, series = _hourly(since, Order, ("channel_id", "channel__name"))
     table = [("channel", "orders")] + [(name, sum(values)) for name, values in sorted(series.items())]
     return Panel(
         "Orders per hour, per channel",
@@ -112,21 +118,8 @@ def oversold_items(since: datetime) -> Panel:
 
 
 def webhook_deliveries(since: datetime) -> Panel:
-    hours = [since + timedelta(hours=n) for n in range(DAYS * 24)]
-    index = {hour: i for i, hour in enumerate(hours)}
-    series: dict[str, list[int]] = {}
-    rows = (
-        Delivery.objects.filter(created_date__gte=since)
-        .annotate(hour=TruncHour("created_date"))
-        .values_list("hour", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for hour, status, n in rows:
-        if hour in index:
-            series.setdefault(status, [0] * len(hours))[index[hour]] += n
+    ticks, series = _hourly(since, Delivery, ("status",))
     stats = delivery_stats()
-    ticks = [timezone.localtime(h).strftime("%a %d %b") for h in hours]
     table = [
         ("pending", "delivered", "failed", "oldest pending (s)"),
         (stats.pending, stats.delivered, stats.failed, round(stats.oldest_pending_age_seconds, 1)),
