@@ -65,7 +65,7 @@ def create_mapping(*, item_id: int, payload: Any, actor: Actor) -> IntegrationMa
     data: MappingIn = parsed.data
     order_id = OrderItem.objects.filter(pk=bounded(item_id)).values_list("order_id", flat=True).first()
     if order_id is None:
-        raise item_not_found(item_id)
+        raise item_not_found(item_id, any_channel=True)
     content_type = ContentType.objects.get_for_model(OrderItem)
     with transaction.atomic():
         # The order's lock orders this call after any other change of its items (a cancel, a
@@ -73,7 +73,7 @@ def create_mapping(*, item_id: int, payload: Any, actor: Actor) -> IntegrationMa
         order, items = lock_order(None, order_id)
         item = next((item for item in items if item.pk == item_id), None)
         if item is None:
-            raise item_not_found(item_id)
+            raise item_not_found(item_id, any_channel=True)
         mapping = _mapping(content_type, item, data.code)
         if data.update_stock:
             changes = Changes(order=order, actor=actor, now=timezone.now())

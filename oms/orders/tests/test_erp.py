@@ -136,3 +136,5 @@ def test_create_mapping_without_update_stock_keeps_the_reservation_and_bad_bodie
     assert (no_code.status_code, no_code.json()["errors"][0]["path"]) == (400, "code")
     assert (unknown.status_code, unknown.json()["errors"][0]["path"]) == (400, "colour")
     assert missing.status_code == 404
+    # (the ERP sees every channel: its 404 names no channel)
+    assert missing.json()["errors"][0]["message"] == "Order item 99999999 does not exist."

@@ -58,10 +58,10 @@ def order_of_item(channel: Channel, item_id: int) -> int:
     return order_id
 
 
-def item_not_found(item_id: int) -> NotFound:
-    return NotFound(
-        Problem("pk", ErrorCode.NOT_FOUND, f"Order item {item_id} does not exist in this channel.")
-    )
+def item_not_found(item_id: int, *, any_channel: bool = False) -> NotFound:
+    """404 for an unknown item; `any_channel`: the caller (the ERP) sees every channel's items."""
+    where = "" if any_channel else " in this channel"
+    return NotFound(Problem("pk", ErrorCode.NOT_FOUND, f"Order item {item_id} does not exist{where}."))
 
 
 class Changes:
