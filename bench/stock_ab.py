@@ -20,9 +20,11 @@ import secrets
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import loadgen
+import procstat
 import server
 import stock
 from ab import RESULTS, checkout
@@ -36,7 +38,11 @@ SCENARIOS = {  # name: (policy, items, products, spread)
 }
 
 
-def measure(srv: server.Server, token: str, scenario: str, duration: int, wrk, think_ms: float = 0.0) -> dict:
+def measure(
+    srv: server.Server, db: PostgresDB, token: str, scenario: str, duration: int, wrk, think_ms: float = 0.0
+) -> dict:
+    """One wrk run: created orders/s, p99, and the CPU per order of the server and of PostgreSQL
+    (less sensitive than the rates to the other load on a shared machine)."""
     _, items, products, spread = SCENARIOS[scenario]
     spec = LoadSpec(
         base_url=srv.url,
@@ -49,13 +55,17 @@ def measure(srv: server.Server, token: str, scenario: str, duration: int, wrk, t
         products=products,
         spread=spread,
     )
+    cpu0 = procstat.tree_cpu(srv.pid), db.server_cpu()
     result = loadgen.run_load(spec, wrk)
+    time.sleep(0.5)  # requests still queued when wrk stopped belong to this run's CPU
+    cpu1 = procstat.tree_cpu(srv.pid), db.server_cpu()
     if not result.valid:
         raise RuntimeError(f"invalid run: {result.non_201_statuses} {result.socket_errors} {result.sample}")
     return {
         "orders_per_s": result.created_per_s,
         "p99_ms": result.latency_ms["p99"],
         "mean_ms": result.latency_ms["mean"],
+        "cpu_ms_per_order": 1000 * (cpu1[0] - cpu0[0] + cpu1[1] - cpu0[1]) / max(result.created, 1),
     }
 
 
@@ -85,7 +95,7 @@ def main() -> int:
             for name, (policy, *_) in SCENARIOS.items():
                 stock.set_policy(env, policy)
                 for side in order:
-                    run = measure(servers[side], token, name, duration, wrk)
+                    run = measure(servers[side], db, token, name, duration, wrk)
                     if round_no:  # the first round warms both up
                         runs[name][side].append(run)
         # The contention scenario at ~80 % of each side's peak: a think time per connection that
@@ -98,7 +108,7 @@ def main() -> int:
         for round_no in range(max(1, rounds - 1)):
             for side in ("A", "B") if round_no % 2 == 0 else ("B", "A"):
                 think = runs["at_80pct"][side][0]["think_ms"]
-                run = measure(servers[side], token, "contention", duration, wrk, think_ms=think)
+                run = measure(servers[side], db, token, "contention", duration, wrk, think_ms=think)
                 run["fraction_of_peak"] = run["orders_per_s"] / runs["at_80pct"][side][0]["peak"]
                 runs["at_80pct"][side].append(run)
     summary = {}
@@ -107,7 +117,12 @@ def main() -> int:
         summary[name] = {
             side: {
                 key: statistics.median(r[key] for r in rows[side])
-                for key in ("orders_per_s", "p99_ms", *(["fraction_of_peak"] if name == "at_80pct" else []))
+                for key in (
+                    "orders_per_s",
+                    "p99_ms",
+                    "cpu_ms_per_order",
+                    *(["fraction_of_peak"] if name == "at_80pct" else []),
+                )
             }
             for side in rows
         }
@@ -118,7 +133,9 @@ def main() -> int:
             f"{s['reserve']['orders_per_s']:.0f} reserving ({s['reserve']['orders_per_s'] / s['ignore']['orders_per_s']:.3f}); "
             f"contention {s['contention']['orders_per_s']:.0f} orders/s p99 {s['contention']['p99_ms']:.1f} ms, "
             f"at {s['at_80pct']['fraction_of_peak']:.0%} of peak {s['at_80pct']['orders_per_s']:.0f} orders/s "
-            f"p99 {s['at_80pct']['p99_ms']:.1f} ms",
+            f"p99 {s['at_80pct']['p99_ms']:.1f} ms; CPU ms/order (server + PostgreSQL) "
+            f"{s['ignore']['cpu_ms_per_order']:.2f}, {s['reserve']['cpu_ms_per_order']:.2f}, "
+            f"{s['contention']['cpu_ms_per_order']:.2f}",
             flush=True,
         )
     RESULTS.mkdir(exist_ok=True)

@@ -170,91 +170,36 @@ def _release_postgresql(deltas: dict[int, int], now: datetime) -> None:
         cursor.execute(sql, [ids, [deltas[pk] for pk in ids], now, current_request_id()])
 
 
-# The statement's error when the rows' figures, once locked, decide otherwise than those read
-# without the lock (`reservation_sql(after=...)`): nothing was written; the caller runs the
-# statement that locks first. PostgreSQL raises it as a cast's error (22P02), no function needed.
-MOVED = "oms: stock moved"
-
-
-def reservation_sql(items: str, *, product: str, quantity: str, after: str | None = None) -> tuple[str, str]:
+def reservation_sql(items: str, *, product: str, quantity: str) -> str:
     """PostgreSQL: the CTEs that reserve one order's units inside the statement that inserts it
-    (orders.services.store), deciding as `reserve_stock` does for one order; two parts, the
-    first before the order's inserts, the second after them. `items` names a CTE of the order's
-    items with columns p (position), s (the stock list to reserve on, NULL: none), and `product`
-    and `quantity`. Defines, for the rest of the statement:
+    (orders.services.store), deciding as `reserve_stock` does for one order. `items` names a CTE
+    of the order's items with columns p (position), s (the stock list to reserve on, NULL: none),
+    and `product` and `quantity`. Defines, for the rest of the statement:
 
+    - k: the rows wanted, locked in pk order (the global lock order) before any is changed:
+      id, s, pr (product), a (adjusted stock before; FOR UPDATE reads the latest committed row);
     - w: per item p; r, the row reserved on (NULL: none); x, oversold (its units, with those of
       the items before it on the same row, exceed the row's adjusted stock, or it has no row);
-      y, short (the order's units on its row exceed the adjusted stock, or it has no row); a, the
-      adjusted stock before;
+      y, short (the order's units on its row exceed the adjusted stock, or it has no row); a;
     - f: ok (not `reject`, or no item short: the order goes ahead) and x (the order is oversold);
-    - z: w as decided on the locked rows (for the answer);
-    - u: the rows after the units were added, only when ok; sc: their stock.changed events.
+    - u: the rows after the units were added, only when ok;
+    - sc: their stock.changed events (`stock_changes_sql`).
 
-    The rows are locked in pk order (the global lock order) before any is changed; FOR UPDATE
-    reads the latest committed figures. Without `after`, w is decided on the locked rows, so the
-    locks are held through the order's inserts. With `after` (a CTE of the second part's
-    statement: a count over it runs every insert first), w is decided on the figures of the
-    statement's snapshot, the inserts run, and only then are the rows locked, decided on again
-    and updated: the locks are held for the update, the stock.changed and the commit alone. When
-    the locked figures decide otherwise (another order took or gave back units in between, near
-    the threshold), the statement fails with `MOVED` and writes nothing.
-
-    Parameters, in text order: reject (bool) in the first part; the time (`modified_date`) and
-    the request id in the second (both in the first without `after`).
+    Parameters, in text order: reject (bool), the time (`modified_date`), the request id.
     """
-    wanted = (
-        f"d AS (SELECT s, {product} pr, sum({quantity}) q FROM {items} WHERE s IS NOT NULL GROUP BY 1, 2)"
-    )
-
-    def figures(name: str, locked: bool) -> str:
-        return (
-            f"{name} AS MATERIALIZED (SELECT t.id, t.stock_list_id s, t.product_id pr, "
-            f't.stock - t.sold_quantity_unreported a FROM "{_TABLE}" t JOIN d ON t.stock_list_id = d.s '
-            f"AND t.product_id = d.pr"
-            + (f" WHERE (SELECT count(*) FROM {after}) >= 0" if locked and after else "")
-            + (" ORDER BY t.id FOR UPDATE OF t)" if locked else ")")
-        )
-
-    def decided(name: str, rows: str) -> str:
-        return (
-            f"{name} AS MATERIALIZED (SELECT v.p, k.id r, k.a, k.id IS NULL OR sum(v.{quantity}) OVER "
-            f"(PARTITION BY v.s, v.{product} ORDER BY v.p) > k.a x, k.id IS NULL OR sum(v.{quantity}) OVER "
-            f"(PARTITION BY v.s, v.{product}) > k.a y FROM {items} v LEFT JOIN {rows} k "
-            f"ON k.s = v.s AND k.pr = v.{product})"
-        )
-
-    policy = "f AS (SELECT NOT %s::bool OR NOT bool_or(y) ok, bool_or(x) x FROM w)"
-    update = (
+    return (
+        f"d AS (SELECT s, {product} pr, sum({quantity}) q FROM {items} WHERE s IS NOT NULL GROUP BY 1, 2), "
+        f"k AS MATERIALIZED (SELECT t.id, t.stock_list_id s, t.product_id pr, t.stock - t.sold_quantity_unreported a "
+        f'FROM "{_TABLE}" t JOIN d ON t.stock_list_id = d.s AND t.product_id = d.pr ORDER BY t.id FOR UPDATE OF t), '
+        f"w AS MATERIALIZED (SELECT v.p, k.id r, k.a, k.id IS NULL OR sum(v.{quantity}) OVER "
+        f"(PARTITION BY v.s, v.{product} ORDER BY v.p) > k.a x, k.id IS NULL OR sum(v.{quantity}) OVER "
+        f"(PARTITION BY v.s, v.{product}) > k.a y FROM {items} v LEFT JOIN k ON k.s = v.s AND k.pr = v.{product}), "
+        "f AS (SELECT NOT %s::bool OR NOT bool_or(y) ok, bool_or(x) x FROM w), "
         f'u AS (UPDATE "{_TABLE}" t SET sold_quantity_unreported = t.sold_quantity_unreported + d.q, '
         "modified_date = %s FROM d WHERE t.stock_list_id = d.s AND t.product_id = d.pr "
-        "AND t.id IN (SELECT id FROM k) AND (SELECT ok FROM f){checked} RETURNING t.*), "
+        "AND t.id IN (SELECT id FROM k) AND (SELECT ok FROM f) RETURNING t.*), "
         f"sc AS ({stock_changes_sql('u')})"
     )
-    if after is None:
-        head = ", ".join(
-            [
-                wanted,
-                figures("k", True),
-                decided("w", "k"),
-                policy,
-                "z AS (SELECT * FROM w)",
-                update.format(checked=""),
-            ]
-        )
-        return head, ""
-    # The same decision on the locked rows, or the error that undoes the statement; z is read
-    # through the check, so that the answer cannot come without it.
-    check = (
-        "m AS (SELECT CASE WHEN bool_and(kd.x = w.x AND kd.y = w.y) THEN 0 "
-        f"ELSE ('{MOVED} ' || count(*))::int END c FROM kd JOIN w ON w.p = kd.p), "
-        "z AS (SELECT kd.* FROM kd CROSS JOIN m WHERE m.c = 0)"
-    )
-    head = ", ".join([wanted, figures("n", False), decided("w", "n"), policy])
-    tail = ", ".join(
-        [figures("k", True), decided("kd", "k"), check, update.format(checked=" AND (SELECT c FROM m) = 0")]
-    )
-    return head, tail
 
 
 def shortfall(want: StockWant, found: Found) -> Problem:

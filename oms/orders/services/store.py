@@ -21,17 +21,16 @@ import functools
 import json
 import re
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import orjson
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DataError, connection, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.base import ModelState
 
-from oms.catalog.services.stock import MOVED, Found, reservation_sql
+from oms.catalog.services.stock import Found, reservation_sql
 from oms.core.render import dumps
 from oms.events.models import Event, EventType
 from oms.events.services import current_request_id
@@ -410,36 +409,18 @@ def insert_reserving_order(
     order was written the order and items are marked stored with their ids, the items'
     `reserved_stock_id` and `oversold` and the order's `oversold` set. The order's event, its
     items' reservation history and the rows' stock.changed are written by the same statement.
-    Raises IntegrityError as `insert_orders` does (nothing written then).
-
-    The statement that locks the rows last runs first; when the locked figures decide otherwise
-    than the ones it read (it then wrote nothing), the one that locks them first runs instead."""
+    Raises IntegrityError as `insert_orders` does (nothing written then)."""
     now = order.created_date
     request_id = current_request_id()
     records = [
         _record(OrderItem, item, position, n=order.number, s=stock_list)
         for position, (item, stock_list) in enumerate(zip(items, stock_lists, strict=True))
     ]
-    orders, events = (
-        _json([_record(Order, order, 0)]),
-        dumps([{"d": created, "n": order.number, "q": request_id}]),
-    )
-    try:
-        # A savepoint inside a transaction, so that the fallback can run after the error.
-        with (
-            transaction.atomic() if connection.in_atomic_block else nullcontext(),
-            connection.cursor() as cursor,
-        ):
-            parameters = [_json(records), reject, orders, events.decode(), now, now, request_id]
-            cursor.execute(_reserving_statement(locks_last=True), parameters)
-            rows = cursor.fetchall()
-    except DataError as error:
-        if MOVED not in str(error):
-            raise
-        with connection.cursor() as cursor:
-            parameters = [_json(records), reject, now, request_id, orders, events.decode(), now]
-            cursor.execute(_reserving_statement(locks_last=False), parameters)
-            rows = cursor.fetchall()
+    event = [{"d": created, "n": order.number, "q": request_id}]
+    parameters = [_json(records), reject, now, request_id, _json([_record(Order, order, 0)])]
+    with connection.cursor() as cursor:
+        cursor.execute(_reserving_statement(), [*parameters, dumps(event).decode(), now])
+        rows = cursor.fetchall()
     found = [
         Found(stock_id, oversold, short, available) for _, _, stock_id, oversold, short, available in rows
     ]
@@ -456,7 +437,7 @@ def insert_reserving_order(
 
 
 @functools.cache
-def _reserving_statement(*, locks_last: bool) -> str:
+def _reserving_statement() -> str:
     """`_postgresql_statement(history=True)` for one order that reserves its items' units in the
     same statement (`stock.reservation_sql`: the rows locked in pk order, the policy's decision,
     the units added, their stock.changed), with the items' `reserved_stock_id` and `oversold`
@@ -465,10 +446,12 @@ def _reserving_statement(*, locks_last: bool) -> str:
     Why one statement: the row locks are held from the lock to the commit. Reserving in a
     statement of its own, then inserting in another, held them over two round trips, the read
     back of the rows for their events and the Python between (BEGIN and COMMIT besides); under
-    contention every create waited for all that of the one before. With `locks_last`, the order,
-    items, event and history are inserted before the rows are locked (decided on the figures read
-    without the lock, checked under it): the locks are then held for the update, the
-    stock.changed and the commit alone, not for the inserts (two thirds of the statement's time).
+    contention every create waited for all that of the one before. Here the rows are locked
+    before the inserts, which need the decision. Locking them last was tried (the inserts made on
+    the figures read without the lock, the decision checked under it, the statement failing
+    when it differed): 0.6 ms more CPU per reserving create and no gain under contention, which
+    on the benchmark's machine is bound by CPU, not by the locks (bench/stock_ab.py: 206 against
+    198 orders/s, p99 100 against 113 ms).
 
     The order.created data was rendered before the reservation, with nothing oversold: the
     statement sets the order's flag, and the items' when the order is oversold (rebuilding the
@@ -482,28 +465,22 @@ def _reserving_statement(*, locks_last: bool) -> str:
         "jsonb_build_object('oversold', w.x) ORDER BY a.n) FROM jsonb_array_elements(r.d -> 'orderitem_set') "
         "WITH ORDINALITY a(e, n) JOIN w ON w.p = a.n - 1)) ELSE r.d END || jsonb_build_object('oversold', f.x)"
     )
-    head, tail = reservation_sql(
-        "v",
-        product=_key_of(OrderItem, "product_id"),
-        quantity=_key_of(OrderItem, "quantity"),
-        after="ins" if locks_last else None,
-    )
-    inserts = [
-        _orders_cte({"oversold": "(SELECT x FROM f)"}, where="WHERE (SELECT ok FROM f) "),
-        _items_cte(items, returned=True, values={"reserved_stock_id": "w.r", "oversold": "w.x"}),
-        _events_cte(patched, joined=" CROSS JOIN f", returning=locks_last),
-        _history_cte(returning=locks_last),
-    ]
-    if locks_last:  # what the lock waits for: every insert run to its end
-        inserts.append(
-            "ins AS (SELECT (SELECT count(*) FROM i) + (SELECT count(*) FROM e) + (SELECT count(*) FROM h))"
-        )
     return (
         f"WITH v AS MATERIALIZED (SELECT * FROM jsonb_to_recordset(%s::jsonb) "
         f"AS v({_definitions(OrderItem)}, n varchar, p integer, s int8)), "
-        + ", ".join([head, *inserts, *([tail] if tail else [])])
-        + " SELECT j.order_id, j.id, z.r, z.x, z.y, z.a FROM z LEFT JOIN (SELECT order_id, id, "
-        "row_number() OVER (ORDER BY id) - 1 p FROM i) j ON j.p = z.p ORDER BY z.p"
+        + reservation_sql(
+            "v", product=_key_of(OrderItem, "product_id"), quantity=_key_of(OrderItem, "quantity")
+        )
+        + ", "
+        + _orders_cte({"oversold": "(SELECT x FROM f)"}, where="WHERE (SELECT ok FROM f) ")
+        + ", "
+        + _items_cte(items, returned=True, values={"reserved_stock_id": "w.r", "oversold": "w.x"})
+        + ", "
+        + _events_cte(patched, joined=" CROSS JOIN f")
+        + ", "
+        + _history_cte()
+        + " SELECT j.order_id, j.id, w.r, w.x, w.y, w.a FROM w LEFT JOIN (SELECT order_id, id, "
+        "row_number() OVER (ORDER BY id) - 1 p FROM i) j ON j.p = w.p ORDER BY w.p"
     )
 
 
@@ -543,7 +520,7 @@ def _items_cte(source: str, *, returned: bool, values: dict[str, str] | None = N
     )
 
 
-def _events_cte(data: str = "r.d", joined: str = "", returning: bool = False) -> str:
+def _events_cte(data: str = "r.d", joined: str = "") -> str:
     number = _quoted(Order._meta.get_field("number").column)
     return (
         "g AS (SELECT order_id, jsonb_agg(id ORDER BY id) a FROM i GROUP BY order_id), "
@@ -551,11 +528,11 @@ def _events_cte(data: str = "r.d", joined: str = "", returning: bool = False) ->
         f"SELECT o.channel_id, 'order.created', 'order:' || o.id, o.created_date, "
         f"{data} || jsonb_build_object('pk', o.id, 'id', o.id, 'item_ids', g.a), r.q "
         f"FROM jsonb_to_recordset(%s::jsonb) r(d jsonb, n varchar, q text) "
-        f"JOIN o ON o.{number} = r.n JOIN g ON g.order_id = o.id{joined}{' RETURNING 1' if returning else ''})"
+        f"JOIN o ON o.{number} = r.n JOIN g ON g.order_id = o.id{joined})"
     )
 
 
-def _history_cte(returning: bool = False) -> str:
+def _history_cte() -> str:
     stock, oversold = _quoted("reserved_stock_id"), _quoted("oversold")
     return (
         f"h AS (INSERT INTO {_quoted(OrderHistory._meta.db_table)} "
@@ -563,7 +540,7 @@ def _history_cte(returning: bool = False) -> str:
         f"SELECT order_id, id, '{OrderHistory.Kind.STOCK}', '', 'reserved', "
         f"CASE WHEN {oversold} THEN 'oversold' ELSE '' END, "
         f"jsonb_build_object('stock', {stock}, 'quantity', quantity), 'create_orders', %s "
-        f"FROM i WHERE {stock} IS NOT NULL OR {oversold}{' RETURNING 1' if returning else ''})"
+        f"FROM i WHERE {stock} IS NOT NULL OR {oversold})"
     )
 
 
