@@ -4,6 +4,7 @@ release by cancel and by a refund status change."""
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.core.management import call_command
@@ -14,9 +15,11 @@ from conftest import ApiClient
 from oms.access.services import clear_key_cache
 from oms.catalog.models import ProductStock
 from oms.channels.models import Channel
+from oms.orders.api.lane import CreateOrderLane
 from oms.orders.models import Order, OrderHistory
 from oms.orders.tests.given import make_reason
 from oms.orders.tests.payloads import minimal_body
+from oms.orders.tests.test_lane import CountingApp, auth, call
 
 pytestmark = pytest.mark.django_db
 BULK = "/api/v1/channel/1/create_orders/bulk/"
@@ -124,16 +127,23 @@ def test_reject_counts_the_items_of_one_product_together(api):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's one statement")
 @pytest.mark.parametrize("stock_policy", ["reserve", "reject"])
-def test_a_reserving_create_is_one_statement_on_postgresql(api, stock_policy):
-    # Given a channel reserving stock (the key and channel lookups cached by a first order)
+@pytest.mark.parametrize("through", ["route", "lane"])
+def test_a_reserving_create_is_one_statement_on_postgresql(api, token, stock_policy, through):
+    # Given a channel reserving stock (the key and channel lookups cached by a first order), and
+    # the route or the create lane in front of Django's handler
     policy(stock_policy)
     api.create_order(order_of("ONE-0", (1, 1)))
+    lane = CreateOrderLane(CountingApp())
+    body = order_of("ONE-1", (1, 1), (2, 1), (3, 1))
     # When an order of 3 products is created
     with CaptureQueriesContext(connection) as captured:
-        response = api.create_order(order_of("ONE-1", (1, 1), (2, 1), (3, 1)))
+        if through == "lane":
+            status = int(call(lane, json.dumps(body), **auth(token)).status.split()[0])
+        else:
+            status = api.create_order(body).status_code
     # Then one statement locked and updated the stock rows and wrote the order and the events:
     # the row locks are held for that statement alone
-    assert response.status_code == 201, response.content
+    assert status == 201 and lane.app.calls == 0
     touching = [
         q["sql"] for q in captured if "catalog_productstock" in q["sql"] or "events_event" in q["sql"]
     ]
