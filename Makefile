@@ -74,6 +74,12 @@ bench-bulk: install-dev
 bench-ab: install-dev
 	cd bench && ../$(BIN)/python ab.py $(or $(A),HEAD~1) $(or $(B),HEAD)
 
+.PHONY: bench-stock-ab
+# bench/stock.py's scenarios (no stock, reserve, reject under contention) of two commits served
+# side by side on PostgreSQL, runs alternating: `make bench-stock-ab A=main B=HEAD`.
+bench-stock-ab: install-dev
+	cd bench && ../$(BIN)/python stock_ab.py $(or $(A),HEAD~1) $(or $(B),HEAD)
+
 .PHONY: bench-servers bench-storage
 # gunicorn sync, gunicorn gthread and granian, each behind deploy/'s nginx, side by side
 # (docs/scaling.md); bytes per stored order and index growth on PostgreSQL.

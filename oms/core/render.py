@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -33,6 +34,28 @@ def wire_datetime(value: datetime | None) -> str | None:
         value = value.astimezone(zone)
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def wire_datetime_sql(expression: str) -> str:
+    """PostgreSQL text of `wire_datetime` of a timestamptz `expression`, for answers built in SQL
+    (the create statement's stock.changed events): the same zone, `Z` for a zero offset, the
+    microseconds only when there are any (as `isoformat`). Offsets are written to the minute
+    (none in use today has seconds)."""
+    zone = timezone.get_default_timezone().key
+    if not re.fullmatch(r"[A-Za-z0-9_+/-]+", zone):
+        raise ValueError(f"TIME_ZONE {zone!r} cannot be written into SQL")
+    local = f"({expression} AT TIME ZONE '{zone}')"
+    text = (
+        f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN date_trunc('second', {expression}) = "
+        f"{expression} THEN '' ELSE to_char({local}, '.US') END"
+    )
+    if zone == "UTC":
+        return f"{text} || 'Z'"
+    offset = f"({local} - ({expression} AT TIME ZONE 'UTC'))"
+    return (
+        f"{text} || CASE WHEN {offset} = interval '0' THEN 'Z' WHEN {offset} < interval '0' "
+        f"THEN '-' || to_char(-{offset}, 'HH24:MI') ELSE '+' || to_char({offset}, 'HH24:MI') END"
+    )
 
 
 def wire_date(value: date | None) -> str | None:

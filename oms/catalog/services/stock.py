@@ -16,6 +16,14 @@ figures before come back with it), the decision is made here, and the units of r
 given back by a second statement, only when some order is refused. One statement per create
 whatever the number of items. On SQLite the writer lock taken at BEGIN serialises writers: the
 figures are read, then the units added.
+
+A single create on PostgreSQL does not call `reserve_stock`: its one statement (orders.services
+.store) reserves with the CTEs of `reservation_sql`, which take the same locks in the same order
+and decide as `reserve_stock` does, so that the locks are held only while that statement runs
+(in autocommit: no round trip, no Python work between the lock and the commit). Taking the locks
+in one statement and writing the order in another held them across two round trips and the
+Python between; under contention (16 connections on the same 5 rows) the one statement took that
+from 215 to 419 orders/s and p99 from 123 to 48 ms (bench/stock_ab.py, runs alternating).
 """
 
 from __future__ import annotations
@@ -24,13 +32,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
 
 from oms.catalog.models import ProductStock
-from oms.catalog.services.events import record_stock_changes
+from oms.catalog.services.events import record_stock_changes, stock_changes_sql
 from oms.core.errors import Conflict, ErrorCode, Problem
+from oms.events.services import current_request_id
 
 _TABLE = ProductStock._meta.db_table
 
@@ -54,6 +64,17 @@ class Held:
 
     stock_id: int | None
     oversold: bool
+
+
+class Found(NamedTuple):
+    """What the create statement's reservation (`reservation_sql`) found for one item: the row
+    reserved on (None: none), whether it is oversold, whether the order is short of its units
+    (refused under `reject`), and the row's adjusted stock before (None: no row)."""
+
+    stock_id: int | None
+    oversold: bool
+    short: bool
+    available: int | None
 
 
 @dataclass
@@ -127,9 +148,63 @@ def release_stock(*, returned: Iterable[tuple[int, int]], now: datetime | None =
         deltas[stock_id] -= units
     if not deltas:
         return
-    _lock_by_id(sorted(deltas))
+    if _postgresql():
+        _release_postgresql(deltas, now or timezone.now())
+        return
     _add(deltas, now or timezone.now())
     _record_changes(sorted(deltas))
+
+
+def _release_postgresql(deltas: dict[int, int], now: datetime) -> None:
+    # One statement: lock in pk order, move the figures, and record their stock.changed built
+    # from the UPDATE's RETURNING (four round trips before: lock, update, read back, insert).
+    ids = sorted(deltas)
+    sql = (
+        "WITH d(id, q) AS (SELECT * FROM unnest(%s::int8[], %s::int4[])), "
+        f'k AS MATERIALIZED (SELECT t.id FROM "{_TABLE}" t JOIN d ON t.id = d.id ORDER BY t.id FOR UPDATE OF t), '
+        f'u AS (UPDATE "{_TABLE}" t SET sold_quantity_unreported = t.sold_quantity_unreported + d.q, '
+        "modified_date = %s FROM d WHERE t.id = d.id AND t.id IN (SELECT id FROM k) RETURNING t.*) "
+        + stock_changes_sql("u")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ids, [deltas[pk] for pk in ids], now, current_request_id()])
+
+
+def reservation_sql(items: str, *, product: str, quantity: str) -> str:
+    """PostgreSQL: the CTEs that reserve one order's units inside the statement that inserts it
+    (orders.services.store), deciding as `reserve_stock` does for one order. `items` names a CTE
+    of the order's items with columns p (position), s (the stock list to reserve on, NULL: none),
+    and `product` and `quantity`. Defines, for the rest of the statement:
+
+    - k: the rows wanted, locked in pk order (the global lock order) before any is changed:
+      id, s, pr (product), a (adjusted stock before; FOR UPDATE reads the latest committed row);
+    - w: per item p; r, the row reserved on (NULL: none); x, oversold (its units, with those of
+      the items before it on the same row, exceed the row's adjusted stock, or it has no row);
+      y, short (the order's units on its row exceed the adjusted stock, or it has no row); a;
+    - f: ok (not `reject`, or no item short: the order goes ahead) and x (the order is oversold);
+    - u: the rows after the units were added, only when ok;
+    - sc: their stock.changed events (`stock_changes_sql`).
+
+    Parameters, in text order: reject (bool), the time (`modified_date`), the request id.
+    """
+    return (
+        f"d AS (SELECT s, {product} pr, sum({quantity}) q FROM {items} WHERE s IS NOT NULL GROUP BY 1, 2), "
+        f"k AS MATERIALIZED (SELECT t.id, t.stock_list_id s, t.product_id pr, t.stock - t.sold_quantity_unreported a "
+        f'FROM "{_TABLE}" t JOIN d ON t.stock_list_id = d.s AND t.product_id = d.pr ORDER BY t.id FOR UPDATE OF t), '
+        f"w AS MATERIALIZED (SELECT v.p, k.id r, k.a, k.id IS NULL OR sum(v.{quantity}) OVER "
+        f"(PARTITION BY v.s, v.{product} ORDER BY v.p) > k.a x, k.id IS NULL OR sum(v.{quantity}) OVER "
+        f"(PARTITION BY v.s, v.{product}) > k.a y FROM {items} v LEFT JOIN k ON k.s = v.s AND k.pr = v.{product}), "
+        "f AS (SELECT NOT %s::bool OR NOT bool_or(y) ok, bool_or(x) x FROM w), "
+        f'u AS (UPDATE "{_TABLE}" t SET sold_quantity_unreported = t.sold_quantity_unreported + d.q, '
+        "modified_date = %s FROM d WHERE t.stock_list_id = d.s AND t.product_id = d.pr "
+        "AND t.id IN (SELECT id FROM k) AND (SELECT ok FROM f) RETURNING t.*), "
+        f"sc AS ({stock_changes_sql('u')})"
+    )
+
+
+def shortfall(want: StockWant, found: Found) -> Problem:
+    """The `out_of_stock` problem of an item of a refused order, as `reserve_stock` reports it."""
+    return _short(want, found.available or 0)
 
 
 def _record_changes(ids: list[int]) -> None:
@@ -196,14 +271,6 @@ def _take(totals: dict[tuple[int, int], int], now: datetime) -> dict[tuple[int, 
         rows = {(lst, product): (pk, adjusted) for pk, lst, product, adjusted in cursor.fetchall()}
     _add({pk: totals[key] for key, (pk, _) in rows.items()}, now)
     return rows
-
-
-def _lock_by_id(ids: list[int]) -> None:
-    if _postgresql():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f'SELECT "id" FROM "{_TABLE}" WHERE "id" = ANY(%s) ORDER BY "id" FOR UPDATE', [ids]
-            )
 
 
 def _add(deltas: dict[int, int], now: datetime) -> None:

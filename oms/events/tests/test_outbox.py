@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +14,7 @@ from django.test import Client
 
 from conftest import ApiClient
 from oms.access.services import clear_key_cache
+from oms.catalog.models import ProductStock
 from oms.channels.models import Channel
 from oms.orders.api.lane import CreateOrderLane
 from oms.orders.models import Order
@@ -262,3 +264,39 @@ def test_reservations_releases_and_the_erp_record_their_events(api, key_for):
     # and the ERP's is_send is an order.updated
     updated = events(api, type="order.updated")
     assert [(e["data"]["number"], e["data"]["is_send"]) for e in updated] == [("EV-STOCK-1", True)]
+
+
+def test_a_reservations_stock_changed_is_the_stock_endpoints_answer(api):
+    # Given channel 1 reserving stock, product 2 with 1 unit, and product 1's row created on a
+    # whole second (its date is written without a fraction, the other rows' with one)
+    Channel.objects.filter(pk=1).update(stock_policy=Channel.StockPolicy.RESERVE)
+    clear_key_cache()
+    ProductStock.objects.filter(stock_list_id=1, product_id=1).update(
+        created_date=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    )
+    ProductStock.objects.filter(stock_list_id=1, product_id=2).update(stock=1, sold_quantity_unreported=0)
+    # When an order reserves 1 of product 1 and 2 of product 2 (one past its stock)
+    created = api.create_order(
+        minimal_body("EV-STOCK-GET", amount="150.00")
+        | {
+            "order_item": [
+                {"product": 1, "price": "50.00"},
+                {"product": 2, "price": "100.00", "quantity": 2},
+            ]
+        }
+    )
+    assert created.status_code == 201, created.content
+    # Then each row's stock.changed holds the row as the stock endpoint answers it
+    reserved = {e["data"]["pk"]: e["data"] for e in events(api, type="stock.changed")}
+    stocks = {row["pk"]: row for row in api.get("/api/v1/stock_lists/1/stocks/", limit=100).json()["results"]}
+    assert sorted(row["product"] for row in reserved.values()) == [1, 2]
+    assert reserved == {pk: stocks[pk] for pk in reserved}
+    assert [row["adjusted_stock"] for row in reserved.values() if row["product"] == 2] == [-1]
+    # and the order's event holds it as the detail answers it, its oversold item flagged
+    [event] = events(api, type="order.created")
+    detail = api.get(order_url(created.json()["pk"])).json()
+    assert event["data"] == detail
+    assert (detail["oversold"], [item["oversold"] for item in detail["orderitem_set"]]) == (
+        True,
+        [False, True],
+    )

@@ -24,12 +24,14 @@ from oms.orders.services.digest import payload_hash, same_content
 from oms.orders.services.events import order_data
 from oms.orders.services.parse import ParsedRequest, parse_order_request, too_many_items
 from oms.orders.services.references import Resolved, resolve_references
-from oms.orders.services.reservations import reserve_items
+from oms.orders.services.reservations import reserve_items, settle_reservation, stock_wants
 from oms.orders.services.store import (
     insert_orders,
+    insert_reserving_order,
     link_transfers,
     needs_transaction,
     new_instance,
+    reserves_in_insert,
     stored_instance,
 )
 
@@ -154,20 +156,35 @@ def write_order(
     since it was resolved."""
     order, items, transfers = prepared.order, prepared.items, prepared.transfers
     reserving = stock_policy != Channel.StockPolicy.IGNORE
+    # PostgreSQL reserves in the insert's own statement, which needs no transaction around it.
+    in_one_statement = reserving and reserves_in_insert()
+    two_steps = reserving and not in_one_statement
     # Reference lookups ran before this transaction so SQLite's write lock is held only for the
     # inserts; foreign keys catch a referenced row deleted in between (reported as a 400 below).
     try:
-        with transaction.atomic() if reserving or transfers or needs_transaction() else nullcontext():
-            if reserving:
-                now = order.created_date
-                short = reserve_items([(order, items)], channel=channel, policy=stock_policy, now=now)
-                if short:
-                    raise OutOfStock(short[0])
-            insert_orders(
-                [(order, items)],
-                created=[order_data(order, channel=channel, items=items, fund_transfer_ids=transfers)],
-                reserved_at=order.created_date if reserving else None,
-            )
+        with transaction.atomic() if two_steps or transfers or needs_transaction() else nullcontext():
+            if in_one_statement:
+                wants = stock_wants([(order, items)], channel=channel)
+                found = insert_reserving_order(
+                    order,
+                    items,
+                    created=order_data(order, channel=channel, items=items, fund_transfer_ids=transfers),
+                    stock_lists=[want.stock_list_id for want in wants],
+                    reject=stock_policy == Channel.StockPolicy.REJECT,
+                )
+                if short := settle_reservation(items, wants, found, channel=channel):
+                    raise OutOfStock(short)
+            else:
+                if reserving:
+                    now = order.created_date
+                    short = reserve_items([(order, items)], channel=channel, policy=stock_policy, now=now)
+                    if short:
+                        raise OutOfStock(short[0])
+                insert_orders(
+                    [(order, items)],
+                    created=[order_data(order, channel=channel, items=items, fund_transfer_ids=transfers)],
+                    reserved_at=order.created_date if reserving else None,
+                )
             if transfers:
                 link_transfers([(order.pk, pk) for pk in transfers])
     except OutOfStock:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from oms.access.services import Principal, require_grant
-from oms.catalog.services.stock import StockWant, release_stock, reserve_stock
+from oms.catalog.services.stock import Found, StockWant, release_stock, reserve_stock, shortfall
 from oms.channels.models import Channel
 from oms.core.errors import ErrorCode, Problem, ValidationFailed
 from oms.observe.metrics import count_releases, count_reservations
@@ -32,11 +32,31 @@ def reserve_items(
     """Reserve the units of orders about to be inserted, in the caller's transaction: each item
     gets the stock row it reserved on and its `oversold` flag, each order its `oversold` flag.
     Under `reject` the orders lacking units reserve nothing and come back by their index in
-    `batch`, with an `out_of_stock` problem per short item; under `ignore` nothing happens."""
+    `batch`, with an `out_of_stock` problem per short item; under `ignore` nothing happens.
+    (A single create on PostgreSQL reserves in its insert statement instead: `stock_wants`,
+    `store.insert_reserving_order`, `settle_reservation`.)"""
     if policy == Policy.IGNORE:
         return {}
+    wants = stock_wants(batch, channel=channel)
+    reservation = reserve_stock(wants=wants, reject=policy == Policy.REJECT, now=now)
+    held = iter(reservation.held)
+    for order, items in batch:
+        oversold = False
+        for item in items:
+            got = next(held)
+            if got is not None:
+                vars(item).update(reserved_stock_id=got.stock_id, oversold=got.oversold)
+                oversold = oversold or got.oversold
+        vars(order)["oversold"] = oversold
+    _count_on_commit(channel, [item for _, items in batch for item in items])
+    return reservation.short
+
+
+def stock_wants(batch: Sequence[tuple[Order, Sequence[OrderItem]]], *, channel: Channel) -> list[StockWant]:
+    """What each item of `batch` reserves: its quantity on its stock list, or the channel's
+    when it names none; its group is its order's index in `batch`."""
     default_list = channel.stock_list_id
-    wants = [
+    return [
         StockWant(
             group,
             f"order_item.{index}.product",
@@ -47,21 +67,24 @@ def reserve_items(
         for group, (_, items) in enumerate(batch)
         for index, item in enumerate(items)
     ]
-    reservation = reserve_stock(wants=wants, reject=policy == Policy.REJECT, now=now)
-    held = iter(reservation.held)
-    units = oversold_items = 0
-    for order, items in batch:
-        oversold = False
-        for item in items:
-            got = next(held)
-            if got is not None:
-                vars(item).update(reserved_stock_id=got.stock_id, oversold=got.oversold)
-                oversold = oversold or got.oversold
-                units += item.quantity if got.stock_id is not None else 0
-                oversold_items += got.oversold
-        vars(order)["oversold"] = oversold
-    transaction.on_commit(lambda: count_reservations(channel.pk, units=units, oversold=oversold_items))
-    return reservation.short
+
+
+def settle_reservation(
+    items: Sequence[OrderItem], wants: Sequence[StockWant], found: Sequence[Found], *, channel: Channel
+) -> list[Problem]:
+    """After the create statement reserved (or refused) one order's units: the `out_of_stock`
+    problem of each short item when the order was refused (nothing was written), else none, and
+    the reservation's metrics counted once the transaction commits."""
+    if items[0].pk is None:
+        return [shortfall(want, got) for want, got in zip(wants, found, strict=True) if got.short]
+    _count_on_commit(channel, items)
+    return []
+
+
+def _count_on_commit(channel: Channel, items: Sequence[OrderItem]) -> None:
+    units = sum(item.quantity for item in items if item.reserved_stock_id is not None)
+    oversold = sum(item.oversold for item in items)
+    transaction.on_commit(lambda: count_reservations(channel.pk, units=units, oversold=oversold))
 
 
 def record_reservations(batch: Sequence[tuple[Order, Sequence[OrderItem]]], *, now: datetime) -> None:

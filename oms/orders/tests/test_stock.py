@@ -4,17 +4,22 @@ release by cancel and by a refund status change."""
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from conftest import ApiClient
 from oms.access.services import clear_key_cache
 from oms.catalog.models import ProductStock
 from oms.channels.models import Channel
+from oms.orders.api.lane import CreateOrderLane
 from oms.orders.models import Order, OrderHistory
 from oms.orders.tests.given import make_reason
 from oms.orders.tests.payloads import minimal_body
+from oms.orders.tests.test_lane import CountingApp, auth, call
 
 pytestmark = pytest.mark.django_db
 BULK = "/api/v1/channel/1/create_orders/bulk/"
@@ -102,6 +107,51 @@ def test_reject_refuses_the_whole_order_naming_each_short_item_and_writes_nothin
     assert "2 units available" in errors[0]["message"] and "1 units available" in errors[1]["message"]
     assert not Order.objects.filter(number="REJ-1").exists()
     assert [stock_row(p).sold_quantity_unreported for p in (1, 2, 3)] == [0, 0, 0]
+
+
+def test_reject_counts_the_items_of_one_product_together(api):
+    # Given a rejecting channel and product 1 with 3 units
+    policy("reject")
+    with_stock(1, 3)
+    # When an order wants 2 of product 1 twice (each fits alone), and another 1 then 2 of it
+    refused = api.create_order(order_of("REJ-SUM-1", (1, 2), (2, 1), (1, 2)))
+    taken = api.create_order(order_of("REJ-SUM-2", (1, 1), (1, 2)))
+    # Then the first is refused naming both items, the second takes the 3 units, none oversold
+    assert refused.status_code == 409, refused.content
+    assert [e["path"] for e in refused.json()["errors"]] == ["order_item.0.product", "order_item.2.product"]
+    assert all("3 units available" in e["message"] for e in refused.json()["errors"])
+    assert taken.status_code == 201, taken.content
+    assert [item["oversold"] for item in items_of(api, taken)] == [False, False]
+    assert stock_row(1).sold_quantity_unreported == 3 and stock_row(2).sold_quantity_unreported == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's one statement")
+@pytest.mark.parametrize("stock_policy", ["reserve", "reject"])
+@pytest.mark.parametrize("through", ["route", "lane"])
+def test_a_reserving_create_is_one_statement_on_postgresql(api, token, stock_policy, through):
+    # Given a channel reserving stock (the key and channel lookups cached by a first order), and
+    # the route or the create lane in front of Django's handler
+    policy(stock_policy)
+    api.create_order(order_of("ONE-0", (1, 1)))
+    lane = CreateOrderLane(CountingApp())
+    body = order_of("ONE-1", (1, 1), (2, 1), (3, 1))
+    # When an order of 3 products is created
+    with CaptureQueriesContext(connection) as captured:
+        if through == "lane":
+            status = int(call(lane, json.dumps(body), **auth(token)).status.split()[0])
+        else:
+            status = api.create_order(body).status_code
+    # Then one statement locked and updated the stock rows and wrote the order and the events:
+    # the row locks are held for that statement alone
+    assert status == 201 and lane.app.calls == 0
+    touching = [
+        q["sql"] for q in captured if "catalog_productstock" in q["sql"] or "events_event" in q["sql"]
+    ]
+    assert len(touching) == 1
+    assert all(
+        f'"{table}"' in touching[0] for table in ("orders_order", "catalog_productstock", "events_event")
+    )
+    assert [stock_row(p).sold_quantity_unreported for p in (1, 2, 3)] == [2, 1, 1]
 
 
 def test_reject_accepts_an_order_that_fits_exactly_and_a_replay_reserves_nothing_again(api):

@@ -7,14 +7,17 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from conftest import ApiClient, process_level
+from oms.catalog.models import ProductStock
 from oms.orders.models import Order
+from oms.orders.tests.payloads import minimal_body
 from oms.orders.tests.stock_race import CONTESTED_UNITS, race_bodies, reserved, set_up_race, units_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
@@ -102,3 +105,53 @@ def test_concurrent_orders_reserve_exactly_the_units_of_the_orders_created_sqlit
     # Then only 201 and 409, and the reservations are the created orders' units
     now = _shell(env, "race.reserved()")
     _check(answers, bodies, {int(product): units for product, units in now.items()})
+
+
+def _waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a row lock held by another transaction")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("sold_before", "sold_meanwhile", "status", "sold_after"),
+    [(0, 1, 409, 1), (1, 0, 201, 2)],
+    ids=["units taken meanwhile: refused", "units given back meanwhile: accepted"],
+)
+def test_an_order_waiting_for_a_row_is_decided_on_its_figures_once_locked_postgresql(
+    demo, sold_before, sold_meanwhile, status, sold_after
+):
+    # Given a rejecting channel, product 1 with 2 units of which `sold_before` are reserved, and
+    # another transaction holding product 1's row
+    set_up_race()
+    row = ProductStock.objects.filter(stock_list_id=1, product_id=1)
+    row.update(stock=2, sold_quantity_unreported=sold_before)
+    client, answers = ApiClient(demo.token), []
+    body = minimal_body("WAITS-1", amount="20.00")
+    body["order_item"] = [{"product": 1, "price": "20.00", "quantity": 2}]
+
+    def post() -> None:
+        try:
+            answers.append(client.create_order(body))
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        row.update(sold_quantity_unreported=sold_before)  # the row is locked until this block ends
+        # When an order for its 2 units arrives, and while it waits for the row, the other
+        # transaction changes its reservations to `sold_meanwhile` and commits
+        thread = threading.Thread(target=post)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not _waiting_for_a_lock() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        row.update(sold_quantity_unreported=sold_meanwhile)
+    thread.join(timeout=60)
+    # Then the order is decided on the figures it found once it held the row
+    [answer] = answers
+    assert answer.status_code == status, answer.content
+    assert row.get().sold_quantity_unreported == sold_after
+    assert Order.objects.filter(number="WAITS-1").exists() is (status == 201)
