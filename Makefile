@@ -71,6 +71,7 @@ bench-bulk: install-dev
 
 .PHONY: bench-ab
 # Two commits' create scenario served side by side, runs alternating: `make bench-ab A=main~1 B=main`.
+# Each side has its own database, migrated by its own commit (so a migration between them is fine).
 bench-ab: install-dev
 	cd bench && ../$(BIN)/python ab.py $(or $(A),HEAD~1) $(or $(B),HEAD)
 
