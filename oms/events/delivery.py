@@ -48,14 +48,18 @@ def fan_out(*, batch: int = FANOUT_BATCH) -> int:
 
 
 def _fan_out_channel(channel_id: int, batch: int) -> int:
-    FanoutCursor.objects.get_or_create(channel_id=channel_id)  # made by create_webhook, normally
     with transaction.atomic():
         cursor_row = _locked(FanoutCursor.objects.filter(channel_id=channel_id)).first()
-        if cursor_row is None:  # another worker is fanning this channel out
-            return 0
-        events = list(
-            committed_events(Cursor(cursor_row.tx, cursor_row.event_id), channel_id=channel_id)[:batch]
-        )
+        if cursor_row is None:
+            if FanoutCursor.objects.filter(channel_id=channel_id).exists():
+                return 0  # another worker is fanning this channel out
+            cursor_row = FanoutCursor.objects.create(
+                channel_id=channel_id
+            )  # create_webhook makes it, normally
+        after = Cursor(cursor_row.tx, cursor_row.event_id)
+        # Without the data: a delivery needs the event's place and kind, and the data of an order
+        # event is several KiB of JSON to decode.
+        events = list(committed_events(after, channel_id=channel_id).defer("data", "request_id")[:batch])
         if not events:
             return 0
         hooks = list(Webhook.objects.filter(is_active=True, channel_id=channel_id))
