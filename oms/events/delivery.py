@@ -5,7 +5,9 @@ worker at a time: it holds the cursor row's lock). Delivery claims due deliverie
 (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's writers take turns), so several
 workers share the work; a worker killed mid-delivery loses its lease and the delivery is made
 again, with the same webhook-id. A subscription gets one subject's events one at a time and in
-order: a delivery waits while an earlier one of its subject is pending.
+order: a delivery waits while an earlier one of its subject is pending. A claim therefore holds
+different subjects only, and its deliveries go out at once, from a few threads each keeping its
+connections open; their outcomes are recorded in one statement.
 """
 
 from __future__ import annotations
