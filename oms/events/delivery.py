@@ -224,6 +224,9 @@ def _exchange(
     return response
 
 
+KEPT_PER_THREAD = 16
+
+
 class _KeptConnections(threading.local):
     """Each delivery thread's open connections, one per address: a keep-alive connection saves
     a TCP (and TLS) handshake per delivery."""
@@ -235,7 +238,11 @@ class _KeptConnections(threading.local):
         return self.open.pop(key, default)
 
     def put(self, key: tuple, conn: http.client.HTTPConnection) -> None:
+        # Past KEPT_PER_THREAD the least recently used is closed: a worker serving many
+        # endpoints must not hold a socket per endpoint and thread.
         self.open[key] = conn
+        while len(self.open) > KEPT_PER_THREAD:
+            self.open.pop(next(iter(self.open))).close()
 
 
 _kept = _KeptConnections()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -226,6 +227,7 @@ class LocalReceiver:
         receiver = self
         self.ports: list[int] = []
         self.ids: list[str] = []
+        self.closed = 0  # connections ended
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -240,6 +242,10 @@ class LocalReceiver:
 
             def log_message(self, *args):
                 pass
+
+            def finish(self):
+                super().finish()
+                receiver.closed += 1
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -324,3 +330,23 @@ def test_a_batch_is_settled_in_the_same_queries_whatever_its_size(hook, django_a
         worker.settle_all([(d, ok) for d in ten])
     # Then all eleven are delivered
     assert Delivery.objects.filter(status="delivered").count() == 11
+
+
+def test_a_thread_keeps_a_bounded_number_of_connections_open(settings):
+    # Given one more receiver than a thread keeps connections to, each posted to once
+    settings.OMS_WEBHOOK_ALLOW_PRIVATE = True
+    receivers = [LocalReceiver(lambda _: 204) for _ in range(worker.KEPT_PER_THREAD + 1)]
+    try:
+        # When this thread posts to each in turn
+        outcomes = [worker.post(r.url, b"{}", {"webhook-id": "evt_1"}) for r in receivers]
+        # Then every post succeeded, and the connection to the least recently used one was closed
+        # while the others stay open
+        assert all(o.ok for o in outcomes)
+        for _ in range(100):
+            if receivers[0].closed:
+                break
+            time.sleep(0.02)
+        assert receivers[0].closed == 1 and sum(r.closed for r in receivers[1:]) == 0
+    finally:
+        for receiver in receivers:
+            receiver.close()
