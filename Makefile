@@ -57,9 +57,10 @@ format: install-dev
 
 # Load benchmark of create_orders on PostgreSQL and SQLite against the database's own ceiling,
 # then the bulk scenario; writes bench/results/latest.json. `make bench BENCH_QUICK=1` skips the
-# 1,000,000-order run.
+# 1,000,000-order run. Then webhook delivery under create load (bench-webhooks, under a minute).
 bench: install-dev
 	$(BIN)/python bench/run.py
+	cd bench && ../$(BIN)/python webhooks.py
 
 # Order reads at scale: fills 1,000,000 orders on SQLite and PostgreSQL, then p50/p95 of the list
 # by page and by cursor, a modified_date__gt poll and a number lookup. `ORDERS=200000` for less.
@@ -71,6 +72,7 @@ bench-bulk: install-dev
 
 .PHONY: bench-ab
 # Two commits' create scenario served side by side, runs alternating: `make bench-ab A=main~1 B=main`.
+# Each side has its own database, migrated by its own commit (so a migration between them is fine).
 bench-ab: install-dev
 	cd bench && ../$(BIN)/python ab.py $(or $(A),HEAD~1) $(or $(B),HEAD)
 
@@ -90,7 +92,8 @@ bench-storage: install-dev
 
 .PHONY: bench-webhooks
 # Webhook delivery on PostgreSQL: events/s from the outbox to a local receiver, and the lag p50/p99
-# under create load at ~80 % of its peak (bench/webhooks.py, results/webhooks.json).
+# while creates arrive at a fixed 80 % of the peak found in the same run, with 1 then 2 workers
+# (bench/webhooks.py, results/webhooks.json; WH_WORKERS, WH_SHARE, WH_DURATION).
 bench-webhooks: install-dev
 	cd bench && ../$(BIN)/python webhooks.py
 

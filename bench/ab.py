@@ -3,8 +3,10 @@
 A change on the hot path is judged against the commit before it, measured in the same run: these
 machines are shared and their speed drifts by a third within an hour, so two `make bench` runs an
 hour apart say little about a 3 % difference. Here both commits are checked out (git archive) and
-served by gunicorn at once on one database (migrated and filled by B); wrk drives one of them at
-a time, the two alternating run by run (A B, then B A, ...), the first round dropped as warm-up.
+served by gunicorn at once, each on its own database migrated and filled by its own commit (two
+databases of one PostgreSQL cluster, or two SQLite files), so commits either side of a migration
+compare too; wrk drives one of them at a time, the two alternating run by run (A B, then B A,
+...), the first round dropped as warm-up.
 The report is the median of each side and the ratio B / A, per database and connection count.
 
 Environment: AB_ROUNDS (6, the first dropped), AB_DURATION (5 s per run), AB_ITEMS (3),
@@ -71,15 +73,29 @@ def measure(srv: server.Server, token: str, items: int, connections: int, durati
 
 def run_database(kind: str, trees: dict[str, Path], wrk, config: dict) -> list[dict]:
     db_class = PostgresDB if kind == "postgres" else SqliteDB
-    with db_class.start() as db, tempfile.TemporaryDirectory(prefix="bench-ab-") as var:
-        env = {**os.environ, "DATABASE_URL": db.url, "OMS_VAR_DIR": var, "DEBUG": "0"}
-        token = server.prepare(env, root=trees["B"])
+    with (
+        db_class.start() as db,
+        db.sibling("side_a") as db_a,
+        tempfile.TemporaryDirectory(prefix="bench-ab-") as var,
+    ):
+        databases = {"A": db_a, "B": db}
+        envs = {
+            side: {
+                **os.environ,
+                "DATABASE_URL": databases[side].url,
+                "OMS_VAR_DIR": str(Path(var) / side),
+                "DEBUG": "0",
+            }
+            for side in trees
+        }
+        tokens = {side: server.prepare(envs[side], root=tree) for side, tree in trees.items()}
         with contextlib.ExitStack() as stack:
             servers = {
-                side: stack.enter_context(server.gunicorn(env, Path(var) / f"{side}.log", root=tree))
+                side: stack.enter_context(server.gunicorn(envs[side], Path(var) / f"{side}.log", root=tree))
                 for side, tree in trees.items()
             }
             for side, srv in servers.items():  # both answer, before anything is timed
+                token = tokens[side]
                 status, body = server.post_order(srv, token, f"AB-SMOKE-{side}-{secrets.token_hex(3)}", 1)
                 if status != 201:
                     raise RuntimeError(f"{side} answered {status}: {body}")
@@ -90,7 +106,7 @@ def run_database(kind: str, trees: dict[str, Path], wrk, config: dict) -> list[d
                     order = ("A", "B") if round_no % 2 == 0 else ("B", "A")
                     for side in order:
                         run = measure(
-                            servers[side], token, config["items"], connections, config["duration"], wrk
+                            servers[side], tokens[side], config["items"], connections, config["duration"], wrk
                         )
                         if round_no:  # the first round warms both up
                             runs[side].append(run)

@@ -9,6 +9,8 @@
 --                   (distinct orders on distinct products, as far as the pool allows)
 --   BENCH_CHANNEL   channel id (default 1)
 --   BENCH_THINK_MS  mean think time between a connection's requests (exponential); 0 = closed loop
+--   BENCH_THREAD_RATE  requests/s per wrk thread at fixed times (open loop: a late answer does not
+--                   delay the requests scheduled after it, as long as a connection is free); 0 = off
 --
 -- Each thread numbers its requests <run id>-<thread id>-<counter>, so no two requests share a
 -- number. done() prints one line "BENCH_RESULT {json}" with the status counts of every thread
@@ -21,6 +23,7 @@ local channel = os.getenv("BENCH_CHANNEL") or "1"
 local think_ms = tonumber(os.getenv("BENCH_THINK_MS") or "0")
 local products = tonumber(os.getenv("BENCH_PRODUCTS") or "3")
 local spread = os.getenv("BENCH_SPREAD") == "1"
+local thread_rate = tonumber(os.getenv("BENCH_THREAD_RATE") or "0")
 
 local threads = {}
 local thread_count = 0
@@ -80,7 +83,27 @@ function response(status, headers, body)
    end
 end
 
-if think_ms > 0 then
+if thread_rate > 0 then
+   -- The thread's requests go at fixed times, interval apart: each answer's connection takes the
+   -- next free time (at once when the schedule is behind, catching up).
+   local ffi = require("ffi")
+   ffi.cdef([[
+      typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+      int clock_gettime(int clock_id, bench_timespec *tp);
+   ]])
+   local now_ts = ffi.new("bench_timespec")
+   local interval_ms = 1000 / thread_rate
+   local function now_ms()
+      ffi.C.clock_gettime(1, now_ts) -- CLOCK_MONOTONIC
+      return tonumber(now_ts.tv_sec) * 1000 + tonumber(now_ts.tv_nsec) / 1e6
+   end
+   local next_at = nil
+   function delay()
+      local now = now_ms()
+      next_at = (next_at or now) + interval_ms
+      return math.max(0, math.floor(next_at - now))
+   end
+elseif think_ms > 0 then
    -- Exponential think time: arrivals close to a Poisson process at a rate below the peak.
    function delay()
       return math.floor(-math.log(1 - math.random()) * think_ms)

@@ -77,6 +77,7 @@ def _run_wrk(spec: LoadSpec, wrk: str) -> LoadResult:
         "BENCH_SPREAD": "1" if spec.spread else "0",
     }
     threads = min(2, spec.connections)
+    env["BENCH_THREAD_RATE"] = f"{spec.rate / threads:.3f}"
     cmd = [
         wrk,
         f"-t{threads}",

@@ -21,6 +21,7 @@ class LoadSpec:
     think_ms: float = 0.0
     products: int = 3  # items cycle over demo products 1..products
     spread: bool = False  # each order on the next products of the pool, not the same ones
+    rate: float = 0.0  # requests/s at fixed times (open loop; wrk only); 0: closed loop
 
 
 @dataclass

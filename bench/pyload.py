@@ -1,8 +1,9 @@
 """Fallback load generator when wrk is unavailable: processes x threads, keep-alive connections.
 
 Same requests as bench/create_orders.lua (unique numbers, 100.00 per item, products 1..3), same
-closed loop with optional exponential think time. Python spends roughly as much CPU per request
-as a lean server does, so on a 2-core machine it steals CPU from the server: figures are a floor.
+closed loop with optional exponential think time, or requests at fixed times (LoadSpec.rate).
+Python spends roughly as much CPU per request as a lean server does, so on a 2-core machine it
+steals CPU from the server: figures are a floor.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def _connection_loop(spec: LoadSpec, prefix: str, deadline: float, out: dict, lo
     headers = {"Content-Type": "application/json", "Authorization": f"Token {spec.token}"}
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=TIMEOUT_S)
     counter, latencies, statuses, errors, sample = 0, [], Counter(), 0, ""
+    # With a rate, this connection's requests go at fixed times (a late answer is caught up on).
+    interval, next_at = (spec.connections / spec.rate if spec.rate else 0.0), time.monotonic()
     while time.monotonic() < deadline:
         counter += 1
         first = (hash(prefix) % 7919 + counter) * spec.items if spec.spread else 0
@@ -61,7 +64,10 @@ def _connection_loop(spec: LoadSpec, prefix: str, deadline: float, out: dict, lo
         statuses[response.status] += 1
         if response.status != 201 and not sample:
             sample = data[:400].decode(errors="replace")
-        if spec.think_ms:
+        if spec.rate:
+            next_at += interval
+            time.sleep(max(0.0, next_at - time.monotonic()))
+        elif spec.think_ms:
             time.sleep(random.expovariate(1000 / spec.think_ms))
     conn.close()
     with lock:

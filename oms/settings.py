@@ -295,6 +295,10 @@ OMS_WEBHOOK_OLD_SECRET_SECONDS = int(os.environ.get("OMS_WEBHOOK_OLD_SECRET_SECO
 OMS_WEBHOOK_MAX_RESPONSE_BYTES = int(os.environ.get("OMS_WEBHOOK_MAX_RESPONSE_BYTES", str(64 * 1024)))
 # Plain http and private, loopback and link-local addresses allowed: development and tests only.
 OMS_WEBHOOK_ALLOW_PRIVATE = _env_bool("OMS_WEBHOOK_ALLOW_PRIVATE", False)
-# The worker: deliveries claimed at a time, and its sleep when there is nothing to do.
+# The worker: deliveries claimed at a time; its pause after a round that was not full, doubling
+# while there is nothing to do, up to OMS_WORKER_IDLE_SECONDS.
 OMS_WORKER_BATCH = int(os.environ.get("OMS_WORKER_BATCH", "50"))
-OMS_WORKER_POLL_SECONDS = float(os.environ.get("OMS_WORKER_POLL_SECONDS", "0.1"))
+OMS_WORKER_POLL_SECONDS = float(os.environ.get("OMS_WORKER_POLL_SECONDS", "0.05"))
+OMS_WORKER_IDLE_SECONDS = float(os.environ.get("OMS_WORKER_IDLE_SECONDS", "0.5"))
+# Deliveries a worker makes at once (threads; one subject's events still go one at a time).
+OMS_WORKER_CONCURRENCY = int(os.environ.get("OMS_WORKER_CONCURRENCY", "8"))

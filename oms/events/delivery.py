@@ -5,7 +5,9 @@ worker at a time: it holds the cursor row's lock). Delivery claims due deliverie
 (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's writers take turns), so several
 workers share the work; a worker killed mid-delivery loses its lease and the delivery is made
 again, with the same webhook-id. A subscription gets one subject's events one at a time and in
-order: a delivery waits while an earlier one of its subject is pending.
+order: a delivery waits while an earlier one of its subject is pending. A claim therefore holds
+different subjects only, and its deliveries go out at once, from a few threads each keeping its
+connections open; their outcomes are recorded in one statement.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ import logging
 import random
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from standardwebhooks import Webhook as Signer
 
@@ -46,14 +50,18 @@ def fan_out(*, batch: int = FANOUT_BATCH) -> int:
 
 
 def _fan_out_channel(channel_id: int, batch: int) -> int:
-    FanoutCursor.objects.get_or_create(channel_id=channel_id)  # made by create_webhook, normally
     with transaction.atomic():
         cursor_row = _locked(FanoutCursor.objects.filter(channel_id=channel_id)).first()
-        if cursor_row is None:  # another worker is fanning this channel out
-            return 0
-        events = list(
-            committed_events(Cursor(cursor_row.tx, cursor_row.event_id), channel_id=channel_id)[:batch]
-        )
+        if cursor_row is None:
+            if FanoutCursor.objects.filter(channel_id=channel_id).exists():
+                return 0  # another worker is fanning this channel out
+            cursor_row = FanoutCursor.objects.create(
+                channel_id=channel_id
+            )  # create_webhook makes it, normally
+        after = Cursor(cursor_row.tx, cursor_row.event_id)
+        # Without the data: a delivery needs the event's place and kind, and the data of an order
+        # event is several KiB of JSON to decode.
+        events = list(committed_events(after, channel_id=channel_id).defer("data", "request_id")[:batch])
         if not events:
             return 0
         hooks = list(Webhook.objects.filter(is_active=True, channel_id=channel_id))
@@ -83,21 +91,24 @@ def _locked(queryset):
 
 
 def claim(*, batch: int, now: datetime | None = None) -> list[Delivery]:
-    """Due deliveries of active subscriptions, leased to this worker; at most one per
-    (subscription, subject), the earliest pending one."""
+    """Due deliveries of active subscriptions, leased to this worker, with their events and
+    subscriptions; at most one per (subscription, subject), the earliest pending one. The scan
+    follows delivery_due_idx in claim order and stops at `batch` rows, whatever the backlog."""
     now = now or timezone.now()
-    earlier = Delivery.objects.filter(
-        status=DeliveryStatus.PENDING,
-        webhook=OuterRef("webhook"),
-        subject=OuterRef("subject"),
-        id__lt=OuterRef("id"),
+    earliest = (
+        Delivery.objects.filter(
+            status=DeliveryStatus.PENDING, webhook=OuterRef("webhook"), subject=OuterRef("subject")
+        )
+        .order_by("id")
+        .values("id")[:1]
     )
     due = (
         Delivery.objects.filter(
             status=DeliveryStatus.PENDING, next_attempt_at__lte=now, webhook__is_active=True
         )
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .exclude(Exists(earlier))
+        .filter(id=Subquery(earliest))
+        .select_related("event", "webhook")
         .order_by("next_attempt_at", "id")
     )
     # Long enough to try every claimed delivery once, each up to its timeout.
@@ -106,12 +117,6 @@ def claim(*, batch: int, now: datetime | None = None) -> list[Delivery]:
         claimed = list(_locked(due)[:batch])
         if claimed:
             Delivery.objects.filter(pk__in=[d.pk for d in claimed]).update(locked_until=now + lease)
-    if not claimed:
-        return []
-    events = Event.objects.in_bulk([d.event_id for d in claimed])
-    hooks = Webhook.objects.in_bulk({d.webhook_id for d in claimed})
-    for delivery in claimed:
-        delivery.event, delivery.webhook = events[delivery.event_id], hooks[delivery.webhook_id]
     return claimed
 
 
@@ -160,7 +165,8 @@ class Outcome:
 def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
     """POST once: a 2xx within the timeout is a delivery. Redirects are not followed, at most
     OMS_WEBHOOK_MAX_RESPONSE_BYTES of the answer are read, and the connection goes to the
-    address the safety check resolved."""
+    address the safety check resolved. The connection is kept open for this thread's next
+    delivery to the same address when the receiver allows it."""
     started = time.monotonic()
     timeout = settings.OMS_WEBHOOK_TIMEOUT_SECONDS
 
@@ -175,11 +181,23 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
-    conn = _connection(parts.scheme, parts.hostname, port, addresses[0], timeout)
+    key = (parts.scheme, parts.hostname, port, addresses[0], timeout)
+    conn, reused = _kept.pop(key, None), True
+    if conn is None:
+        conn, reused = _connection(parts.scheme, parts.hostname, port, addresses[0], timeout), False
     try:
-        conn.request("POST", target, body=body, headers=headers)
-        response = conn.getresponse()
-        response.read(settings.OMS_WEBHOOK_MAX_RESPONSE_BYTES)
+        try:
+            response = _exchange(conn, target, body, headers)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            if not reused:
+                raise
+            # The receiver closed the idle connection we kept: once more on a new one.
+            conn.close()
+            conn = _connection(parts.scheme, parts.hostname, port, addresses[0], timeout)
+            response = _exchange(conn, target, body, headers)
+        if response.isclosed() and conn.sock is not None:  # answer read whole, connection open
+            _kept.put(key, conn)
+            conn = None
         elapsed = time.monotonic() - started
         if elapsed > timeout:
             return outcome(False, response.status, "timeout")
@@ -193,7 +211,41 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
     except (OSError, http.client.HTTPException, ssl.SSLError) as error:
         return outcome(False, None, f"{type(error).__name__}: {error}")
     finally:
-        conn.close()
+        if conn is not None:
+            conn.close()
+
+
+def _exchange(
+    conn: http.client.HTTPConnection, target: str, body: bytes, headers: dict[str, str]
+) -> http.client.HTTPResponse:
+    conn.request("POST", target, body=body, headers=headers)
+    response = conn.getresponse()
+    response.read(settings.OMS_WEBHOOK_MAX_RESPONSE_BYTES)
+    return response
+
+
+KEPT_PER_THREAD = 16
+
+
+class _KeptConnections(threading.local):
+    """Each delivery thread's open connections, one per address: a keep-alive connection saves
+    a TCP (and TLS) handshake per delivery."""
+
+    def __init__(self):
+        self.open: dict[tuple, http.client.HTTPConnection] = {}
+
+    def pop(self, key: tuple, default=None) -> http.client.HTTPConnection | None:
+        return self.open.pop(key, default)
+
+    def put(self, key: tuple, conn: http.client.HTTPConnection) -> None:
+        # Past KEPT_PER_THREAD the least recently used is closed: a worker serving many
+        # endpoints must not hold a socket per endpoint and thread.
+        self.open[key] = conn
+        while len(self.open) > KEPT_PER_THREAD:
+            self.open.pop(next(iter(self.open))).close()
+
+
+_kept = _KeptConnections()
 
 
 def _connection(
@@ -212,7 +264,7 @@ class _PinnedHTTP(http.client.HTTPConnection):
         self.address = address
 
     def connect(self):
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = _socket_to(self.address, self.port, self.timeout)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
@@ -221,8 +273,16 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.address = address
 
     def connect(self):
-        sock = socket.create_connection((self.address, self.port), self.timeout)
+        sock = _socket_to(self.address, self.port, self.timeout)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def _socket_to(address: str, port: int, timeout: float) -> socket.socket:
+    sock = socket.create_connection((address, port), timeout)
+    # http.client writes a body past 2 KiB apart from the headers: with Nagle's algorithm on, a
+    # kept connection then waits for the receiver's delayed ACK (40 ms) on every delivery.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
 # --- after an attempt ------------------------------------------------------------------------------
@@ -242,20 +302,59 @@ def settle(delivery: Delivery, outcome: Outcome, *, now: datetime | None = None)
 def settle_all(attempts: Sequence[tuple[Delivery, Outcome]], *, now: datetime | None = None) -> None:
     """Record attempts, in one transaction: each delivered; or retried later; or failed once
     retries have run for OMS_WEBHOOK_RETRY_SECONDS. An endpoint failing for
-    OMS_WEBHOOK_DISABLE_AFTER_SECONDS is disabled."""
+    OMS_WEBHOOK_DISABLE_AFTER_SECONDS is disabled. A delivery no longer pending (another worker
+    made it after this one's lease ran out) is left as it is."""
     now = now or timezone.now()
+    rows = []
+    for delivery, outcome in attempts:
+        fields = _after_attempt(delivery, outcome, now)
+        for name, value in fields.items():
+            setattr(delivery, name, value)
+        rows.append([_column_value(name, fields.get(name)) for name in _SETTLED] + [delivery.pk])
     with transaction.atomic():
-        for delivery, outcome in attempts:
-            fields = _after_attempt(delivery, outcome, now)
-            Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(**fields)
-            for name, value in fields.items():
-                setattr(delivery, name, value)
+        with connection.cursor() as cursor:
+            # One statement for the batch (psycopg pipelines executemany): a query per delivery
+            # cost more than the delivery itself.
+            cursor.executemany(_settle_statement(), rows)
         by_webhook: dict[int, tuple[Webhook, bool]] = {}
         for delivery, outcome in attempts:
             _, ok = by_webhook.get(delivery.webhook_id, (delivery.webhook, False))
             by_webhook[delivery.webhook_id] = (delivery.webhook, ok or outcome.ok)
         for webhook, ok in by_webhook.values():
             _track_endpoint(webhook, ok, now)
+
+
+# What an attempt sets; a None for one marked keep-if-None leaves the column as it was.
+_SETTLED = (
+    "attempts",
+    "last_attempt_at",
+    "last_status_code",
+    "last_error",
+    "latency_ms",
+    "locked_until",
+    "status",
+    "delivered_at",
+    "next_attempt_at",
+)
+_KEPT_IF_NONE = {"status", "delivered_at", "next_attempt_at"}
+
+
+def _column_value(name: str, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
+def _settle_statement() -> str:
+    quote = connection.ops.quote_name
+    assignments = ", ".join(
+        f"{quote(name)} = COALESCE(%s, {quote(name)})" if name in _KEPT_IF_NONE else f"{quote(name)} = %s"
+        for name in _SETTLED
+    )
+    return (
+        f"UPDATE {quote(Delivery._meta.db_table)} SET {assignments} "
+        f"WHERE {quote('id')} = %s AND {quote('status')} = '{DeliveryStatus.PENDING}'"
+    )
 
 
 def _after_attempt(delivery: Delivery, outcome: Outcome, now: datetime) -> dict[str, Any]:
@@ -315,19 +414,56 @@ def attempt(delivery: Delivery) -> Outcome:
     return outcome
 
 
-def run_once(*, batch: int | None = None, stopping=lambda: False) -> int:
-    """One round: fan out, then deliver what is due and record the outcomes in one transaction;
-    the number of events and deliveries handled. Once `stopping()` is true, the deliveries not
-    yet tried are released at once (the one under way is finished)."""
-    handled = fan_out()
-    claimed = claim(batch=batch or settings.OMS_WORKER_BATCH)
-    tried: list[tuple[Delivery, Outcome]] = []
-    for delivery in claimed:
-        if stopping():
-            break
-        tried.append((delivery, attempt(delivery)))
+def deliver_all(claimed: Sequence[Delivery], *, stopping=lambda: False) -> list[tuple[Delivery, Outcome]]:
+    """Attempt the claimed deliveries, OMS_WORKER_CONCURRENCY at a time (a claim holds at most
+    one delivery per subscription and subject, so one subject's events stay in order); those
+    started before `stopping()` turned true, with their outcomes, in claim order."""
+
+    def started(delivery: Delivery) -> Outcome | None:
+        return None if stopping() else attempt(delivery)
+
+    if len(claimed) <= 1 or settings.OMS_WORKER_CONCURRENCY <= 1:
+        outcomes = [started(delivery) for delivery in claimed]
+    else:
+        outcomes = list(_pool().map(started, claimed))
+    return [(d, outcome) for d, outcome in zip(claimed, outcomes, strict=True) if outcome is not None]
+
+
+_threads: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _threads
+    if _threads is None:
+        _threads = ThreadPoolExecutor(settings.OMS_WORKER_CONCURRENCY, thread_name_prefix="deliver")
+    return _threads
+
+
+@dataclass(frozen=True)
+class Round:
+    """What one `run_once` did: events fanned out, deliveries tried, and whether either read a
+    full batch (more is waiting: the next round should start at once)."""
+
+    fanned_out: int
+    delivered: int
+    full: bool
+
+    @property
+    def handled(self) -> int:
+        return self.fanned_out + self.delivered
+
+
+def run_once(*, batch: int | None = None, stopping=lambda: False) -> Round:
+    """One round: fan out, then deliver what is due and record the outcomes in one transaction.
+    Once `stopping()` is true, the deliveries not yet started are released at once (those under
+    way are finished)."""
+    batch = batch or settings.OMS_WORKER_BATCH
+    fanned_out = fan_out()
+    claimed = claim(batch=batch)
+    tried = deliver_all(claimed, stopping=stopping)
     if len(tried) < len(claimed):
-        Delivery.objects.filter(pk__in=[d.pk for d in claimed[len(tried) :]]).update(locked_until=None)
+        untried = {d.pk for d in claimed} - {d.pk for d, _ in tried}
+        Delivery.objects.filter(pk__in=untried).update(locked_until=None)
     if tried:
         settle_all(tried)
-    return handled + len(tried)
+    return Round(fanned_out, len(tried), fanned_out >= FANOUT_BATCH or len(claimed) >= batch)

@@ -155,8 +155,9 @@ class Delivery(models.Model):
     class Meta:
         verbose_name_plural = "deliveries"
         indexes = [
+            # In the claim's order, so a claim reads the first due rows and stops there.
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["next_attempt_at", "id"],
                 name="delivery_due_idx",
                 condition=models.Q(status="pending"),
             ),

@@ -4,7 +4,10 @@ secret rotation, the safety check at delivery, one subject at a time, purge, the
 from __future__ import annotations
 
 import io
+import threading
+import time
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import call_command
@@ -211,3 +214,139 @@ def test_a_delivery_log_line_carries_the_request_id_of_the_change(hook, api, cap
     )
     # and the demo's events, made outside any request, say so
     assert {f["request_id"] for f in lines if f["event"] != order_event.wire_id} <= {None, "shop-req-42"}
+
+
+# --- a round's deliveries: at once, over kept connections, settled in one statement ----------------
+
+
+class LocalReceiver:
+    """An HTTP/1.1 receiver on a free port: `answer(handler)` is called for each POST and
+    returns its status; the client ports it saw tell the connections used."""
+
+    def __init__(self, answer):
+        receiver = self
+        self.ports: list[int] = []
+        self.ids: list[str] = []
+        self.closed = 0  # connections ended
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.ports.append(self.client_address[1])
+                receiver.ids.append(self.headers["webhook-id"])
+                self.send_response(answer(self))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+            def finish(self):
+                super().finish()
+                receiver.closed += 1
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver_hook(hook):
+    def subscribe(answer) -> LocalReceiver:
+        receiver = LocalReceiver(answer)
+        Webhook.objects.filter(pk=hook.pk).update(url=receiver.url)
+        opened.append(receiver)
+        return receiver
+
+    opened: list[LocalReceiver] = []
+    yield subscribe
+    for receiver in opened:
+        receiver.close()
+
+
+def test_a_round_delivers_different_subjects_at_once_and_one_subject_in_turn(receiver_hook, settings):
+    # Given a receiver that answers 200 only once three requests are in at the same time, and
+    # three orders' events plus a second event of the first order
+    settings.OMS_WORKER_CONCURRENCY = 8
+    together = threading.Barrier(3, timeout=5)
+
+    def answer(_):
+        try:
+            together.wait()
+        except threading.BrokenBarrierError:
+            return 500
+        return 200
+
+    receiver_hook(answer)
+    first, second, third = (queued(Webhook.objects.get(), f"order:{n}") for n in (1, 2, 3))
+    later = queued(Webhook.objects.get(), "order:1")
+    # When one round runs
+    done = worker.run_once()
+    # Then the three subjects' first events were delivered together; the first order's second
+    # event waits for the next round
+    statuses = dict(Delivery.objects.values_list("pk", "status"))
+    assert [statuses[d.pk] for d in (first, second, third)] == ["delivered"] * 3
+    assert statuses[later.pk] == "pending" and done.delivered == 3
+
+
+def test_deliveries_to_one_endpoint_reuse_a_connection_and_survive_its_close(receiver_hook, settings):
+    # Given a receiver that keeps connections open but closes the one of its second request
+    # after answering (without saying so), and four events delivered one at a time
+    settings.OMS_WORKER_CONCURRENCY = 1
+
+    def answer(handler):
+        if len(receiver.ids) == 2:
+            handler.close_connection = True
+        return 204
+
+    receiver = receiver_hook(answer)
+    deliveries = [queued(Webhook.objects.get(), f"order:{n}") for n in range(4)]
+    # When a round delivers them
+    worker.run_once()
+    # Then each arrived once, the first two over one connection and the rest over a new one,
+    # and every delivery is delivered at its first attempt
+    assert receiver.ids == [d.event.wire_id for d in deliveries]
+    assert len(set(receiver.ports[:2])) == 1 and len(set(receiver.ports)) == 2
+    made = Delivery.objects.filter(pk__in=[d.pk for d in deliveries])
+    assert set(made.values_list("status", "attempts")) == {("delivered", 1)}
+
+
+def test_a_batch_is_settled_in_the_same_queries_whatever_its_size(hook, django_assert_num_queries):
+    # Given one delivery, and ten
+    one = [queued(hook, "order:0")]
+    ten = [queued(hook, f"order:{n}") for n in range(1, 11)]
+    ok = worker.Outcome(True, 204, "", 1)
+    # When each batch is settled
+    with django_assert_num_queries(3) as few:
+        worker.settle_all([(d, ok) for d in one])
+    with django_assert_num_queries(len(few.captured_queries)):
+        worker.settle_all([(d, ok) for d in ten])
+    # Then all eleven are delivered
+    assert Delivery.objects.filter(status="delivered").count() == 11
+
+
+def test_a_thread_keeps_a_bounded_number_of_connections_open(settings):
+    # Given one more receiver than a thread keeps connections to, each posted to once
+    settings.OMS_WEBHOOK_ALLOW_PRIVATE = True
+    receivers = [LocalReceiver(lambda _: 204) for _ in range(worker.KEPT_PER_THREAD + 1)]
+    try:
+        # When this thread posts to each in turn
+        outcomes = [worker.post(r.url, b"{}", {"webhook-id": "evt_1"}) for r in receivers]
+        # Then every post succeeded, and the connection to the least recently used one was closed
+        # while the others stay open
+        assert all(o.ok for o in outcomes)
+        for _ in range(100):
+            if receivers[0].closed:
+                break
+            time.sleep(0.02)
+        assert receivers[0].closed == 1 and sum(r.closed for r in receivers[1:]) == 0
+    finally:
+        for receiver in receivers:
+            receiver.close()

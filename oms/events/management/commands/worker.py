@@ -23,16 +23,27 @@ class Command(BaseCommand):
             signal.signal(signum, lambda *_: stop.set())
         self.stdout.write("Worker delivering webhooks (stop with SIGTERM)")
         self.stdout.flush()
+        pause = settings.OMS_WORKER_POLL_SECONDS
         while not stop.is_set():
             try:
-                handled = run_once(stopping=stop.is_set)
+                done = run_once(stopping=stop.is_set)
             except DatabaseError:
                 # The database went away or refused a statement: try again shortly, on a fresh
                 # connection; nothing is lost (events stay in the outbox, leases expire).
                 log.exception("worker round failed")
                 close_old_connections()
-                handled = 0
                 stop.wait(1)
-            if not handled:
-                stop.wait(settings.OMS_WORKER_POLL_SECONDS)
+                continue
+            if done.full:
+                continue  # a backlog: straight on
+            # Between rounds that were not full, a short pause lets events gather into the next
+            # batch (a round costs a few queries, whatever it carries); it doubles while nothing
+            # comes, up to OMS_WORKER_IDLE_SECONDS.
+            stop.wait(pause)
+            if done.handled:
+                pause = settings.OMS_WORKER_POLL_SECONDS
+            else:
+                pause = min(
+                    2 * pause, max(settings.OMS_WORKER_IDLE_SECONDS, settings.OMS_WORKER_POLL_SECONDS)
+                )
         self.stdout.write("Worker stopped")
