@@ -10,8 +10,10 @@ thread). What it does not do, and where oms/core/bodies.py or nginx steps in:
   production never meets one; `oms serve` alone does. Under gunicorn the body layer answers 408.
 - a malformed chunked framing ends the body where it breaks (granian drops the error), and the
   app judges the bytes before it: an empty or cut JSON document is a 400.
-- its own refusals (400 malformed request, 414 URL, 431 headers) have empty bodies: granian has
-  no hook to give them ours.
+- its own refusals (400 malformed request, 414 URL past 64 KiB, 431 past 100 headers) have empty
+  bodies: granian has no hook to give them ours (nginx in front does: deploy/nginx/oms.conf).
+- it starts each WSGI environ from a copy of the process environment (PEP 3333 allows it), so
+  request.META holds DATABASE_URL and the rest: never render META (Django's DEBUG page does).
 
 Environment: HOST, PORT, WEB_CONCURRENCY (processes, default the CPU count), WEB_THREADS (Python
 threads per process, default 4), OMS_HEADER_READ_TIMEOUT_SECONDS (10, as nginx's
