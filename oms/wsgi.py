@@ -1,6 +1,7 @@
 """The WSGI application `oms serve` serves (granian, or gunicorn): Django's handler, behind the lanes OMS_WSGI_LANES names
 (the create-order fast lane), with request bodies read first (oms/core/bodies.py) and forwarded
-headers believed only from trusted proxies (oms/core/proxy.py)."""
+headers believed only from trusted proxies (oms/core/proxy.py); a thread's database connections
+close when the server retires the thread (oms/core/threads.py)."""
 
 import os
 
@@ -17,6 +18,7 @@ def _application():
     from oms.access.services import authenticate_key
     from oms.core.bodies import RequestBodies
     from oms.core.proxy import TrustedProxies
+    from oms.core.threads import ConnectionsClosedAtThreadExit
     from oms.observe.requests import ObservedRequests
 
     app = django_application
@@ -27,7 +29,7 @@ def _application():
     app = ObservedRequests(RequestBodies(app, authenticate=authenticate_key))
     if settings.OMS_TRUSTED_PROXIES:  # outermost: no layer sees a forwarded header we do not believe
         app = TrustedProxies(app, settings.OMS_TRUSTED_PROXIES)
-    return app
+    return ConnectionsClosedAtThreadExit(app)
 
 
 application = _application()
