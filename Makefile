@@ -98,7 +98,7 @@ bench-webhooks: install-dev
 	cd bench && ../$(BIN)/python webhooks.py
 
 .PHONY: fuzz
-# schemathesis, all phases, against gunicorn on SQLite and PostgreSQL: no 5xx, every answer as documented.
+# schemathesis, all phases, against `oms serve` (granian) on SQLite and PostgreSQL: no 5xx, every answer as documented.
 fuzz: install-dev
 	cd bench && ../$(BIN)/python fuzz.py
 

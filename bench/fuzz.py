@@ -1,5 +1,5 @@
 """`make fuzz`: schemathesis with all its phases (examples, coverage, fuzzing, stateful) against
-the service as it is deployed: gunicorn with the production configuration, on SQLite and on a
+the service as it is deployed: `oms serve` (granian) with the production configuration, on SQLite and on a
 throwaway PostgreSQL 15, migrated and filled with the demo data.
 
 `make test` runs schemathesis in-process with the coverage phase off (its ~1,400 boundary cases
@@ -51,7 +51,7 @@ def fuzz(kind: str) -> int:
         token = server.oms(env, "token", "create", "--channel", "1", "--shared", "--name", "fuzz").strip()
         config = Path(var) / "schemathesis.toml"
         config.write_text(CONFIG)
-        with server.gunicorn(env, Path(var) / "gunicorn.log") as srv:
+        with server.shipped(env, Path(var) / "server.log") as srv:
             report_dir = RESULTS / f"fuzz-{kind}"
             command = [
                 str(Path(sys.executable).parent / "schemathesis"),
@@ -81,7 +81,7 @@ def fuzz(kind: str) -> int:
                 command += ["--seed", os.environ["FUZZ_SEED"]]
             print(f"fuzz: {kind}: {' '.join(command[3:5])} ...", flush=True)
             code = subprocess.run(command, env=env, check=False).returncode
-            log = Path(var) / "gunicorn.log"
+            log = Path(var) / "server.log"
             errors = [ln for ln in log.read_text(errors="replace").splitlines() if "Traceback" in ln]
             print(f"fuzz: {kind}: schemathesis exit {code}; tracebacks in the server log: {len(errors)}")
             if errors:

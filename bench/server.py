@@ -1,5 +1,6 @@
-"""The service under test: database prepared with `oms migrate` + `oms demo`, served by gunicorn
-with the production configuration (oms/gunicorn_conf.py, as `oms serve` uses it)."""
+"""The service under test: database prepared with `oms migrate` + `oms demo`, served as shipped
+(`shipped`: `oms serve`, granian) or by gunicorn with oms/gunicorn_conf.py (`gunicorn`: what `make
+bench` and the A/B of two commits measure, one server for every commit)."""
 
 from __future__ import annotations
 
@@ -61,23 +62,38 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
+def shipped(env: dict[str, str], log_path: Path, root: Path = ROOT) -> Iterator[Server]:
+    """`oms serve` of the source tree `root` on a free port: granian as shipped (oms/serving.py),
+    gunicorn when env says OMS_SERVER=gunicorn; stopped (TERM, then KILL) on exit."""
+    with _serving([sys.executable, "-m", "oms.cli", "serve"], env, log_path, root) as server:
+        yield server
+
+
+@contextlib.contextmanager
 def gunicorn(env: dict[str, str], log_path: Path, root: Path = ROOT) -> Iterator[Server]:
     """gunicorn on a free port with oms/gunicorn_conf.py of the source tree `root` (this one, or
-    another commit's for an A/B); stopped (TERM, then KILL) on exit.
+    another commit's for an A/B, whatever that commit's `oms serve` ran); stopped (TERM, then
+    KILL) on exit.
 
     The control socket is disabled: its default path is per user, and another gunicorn on this
     machine (a colleague's test run) would share it.
     """
+    conf = root / GUNICORN_CONF.relative_to(ROOT)
+    command = [sys.executable, "-m", "gunicorn", "--config", str(conf), "--no-control-socket"]
+    with _serving(command, env, log_path, root) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _serving(command: list[str], env: dict[str, str], log_path: Path, root: Path) -> Iterator[Server]:
     port = free_port()
     # The load is as fast as the server answers: the rate limit is on (its cost is measured) but
     # never reached, unless the caller's environment sets one.
     env = {"OMS_RATE_LIMIT": "1000000/s burst 1000000", **env}
     env = {**env, "HOST": "127.0.0.1", "PORT": str(port), "PYTHONPATH": str(root)}
-    conf = root / GUNICORN_CONF.relative_to(ROOT)
-    cmd = [sys.executable, "-m", "gunicorn", "--config", str(conf), "--no-control-socket"]
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
-            cmd, env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
         server = Server(pid=proc.pid, url=f"http://127.0.0.1:{port}")
@@ -97,11 +113,11 @@ def _wait_listening(proc: subprocess.Popen, port: int, log_path: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({proc.returncode}):\n{_tail(log_path)}")
+            raise RuntimeError(f"the server exited ({proc.returncode}):\n{_tail(log_path)}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
             return
         time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not listen on {port} within {START_TIMEOUT_S}s:\n{_tail(log_path)}")
+    raise RuntimeError(f"the server did not listen on {port} within {START_TIMEOUT_S}s:\n{_tail(log_path)}")
 
 
 def _tail(path: Path, lines: int = 30) -> str:

@@ -1,8 +1,8 @@
 """`make bench-servers`: which app server to ship, measured behind nginx.
 
-Serves oms at once with gunicorn sync workers, gunicorn gthread workers and granian (WSGI, Rust
-I/O), each behind its own nginx running deploy/nginx/oms.conf (TLS, upstream keep-alive), on one
-durable PostgreSQL. wrk drives the create scenario (bench/create_orders.lua: 3 items, a unique
+Serves oms at once (`oms serve`) with gunicorn sync workers, gunicorn gthread workers and granian
+(WSGI, Rust I/O: what `oms serve` runs, oms/serving.py), each behind its own nginx running
+deploy/nginx/oms.conf (TLS, upstream keep-alive), on one durable PostgreSQL. wrk drives the create scenario (bench/create_orders.lua: 3 items, a unique
 number per request) through one nginx at a time, the servers alternating run by run, the first
 round dropped as warm-up; the median of each is reported: orders/s, p99 and the app server's CPU
 per order. Then, straight to each server (no nginx), 50 connections send their headers one line
@@ -40,39 +40,33 @@ RESULTS = Path(__file__).resolve().parent / "results"
 SLOW_CLIENTS = 50
 
 
-def servers(processes: int) -> dict[str, tuple[list[str], dict[str, str]]]:
-    """Name: (command with {port}, environment) of each contender: sync with `processes`
-    processes, gthread and granian with half as many, 4 threads each."""
-    gunicorn = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--config",
-        str(server.GUNICORN_CONF),
-        "--no-control-socket",
-    ]
+def servers(processes: int) -> dict[str, dict[str, str]]:
+    """Name: environment of `oms serve` for each contender: gunicorn sync with `processes`
+    processes, gunicorn gthread and granian (as shipped, oms/serving.py) with half as many, 4
+    threads each."""
+    half = str(processes // 2)
     return {
-        "gunicorn sync": (gunicorn, {"WEB_CONCURRENCY": str(processes), "GUNICORN_THREADS": "1"}),
-        "gunicorn gthread": (gunicorn, {"WEB_CONCURRENCY": str(processes // 2), "GUNICORN_THREADS": "4"}),
-        "granian": (
-            [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}",
-             "--workers", str(processes // 2), "--blocking-threads", "4", "--no-ws", "oms.wsgi:application"],
-            {},
-        ),
-    }  # fmt: skip
+        "gunicorn sync": {
+            "OMS_SERVER": "gunicorn",
+            "WEB_CONCURRENCY": str(processes),
+            "GUNICORN_THREADS": "1",
+        },
+        "gunicorn gthread": {"OMS_SERVER": "gunicorn", "WEB_CONCURRENCY": half, "GUNICORN_THREADS": "4"},
+        "granian": {"OMS_SERVER": "granian", "WEB_CONCURRENCY": half, "WEB_THREADS": "4"},
+    }
 
 
 @contextlib.contextmanager
-def serve(command: list[str], env: dict[str, str], log: Path):
+def serve(name: str, env: dict[str, str], log: Path):
     port = server.free_port()
-    command = [part.replace("{port}", str(port)) for part in command]
     env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
+    command = [sys.executable, "-m", "oms.cli", "serve"]
     with log.open("ab") as out:
         process = subprocess.Popen(
             command, env=env, cwd=server.ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
-        wait_for(lambda: ready(port), f"{command[2]} on {port}", process)
+        wait_for(lambda: ready(port), f"{name} on {port}", process)
         yield process, port
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -134,14 +128,19 @@ def main() -> int:
     wrk = loadgen.ensure_wrk()
     rows: dict[str, dict] = {}
     with PostgresDB.start() as db, tempfile.TemporaryDirectory(prefix="bench-servers-") as var:
-        env = {**os.environ, "DATABASE_URL": db.url, "OMS_VAR_DIR": var, "OMS_TRUSTED_PROXIES": "127.0.0.1"}
+        env = {
+            # The load is as fast as the servers answer: the rate limit is on but never reached.
+            "OMS_RATE_LIMIT": "1000000/s burst 1000000",
+            **os.environ,
+            "DATABASE_URL": db.url,
+            "OMS_VAR_DIR": var,
+            "OMS_TRUSTED_PROXIES": "127.0.0.1",
+        }
         token = server.prepare(env)
         with contextlib.ExitStack() as stack:
             served = {}
-            for index, (name, (command, extra)) in enumerate(servers(processes).items()):
-                process, port = stack.enter_context(
-                    serve(command, {**env, **extra}, Path(var) / f"{index}.log")
-                )
+            for index, (name, extra) in enumerate(servers(processes).items()):
+                process, port = stack.enter_context(serve(name, {**env, **extra}, Path(var) / f"{index}.log"))
                 front = stack.enter_context(nginx(Path(var) / f"nginx-{index}", port))
                 served[name] = (process.pid, port, f"https://127.0.0.1:{front}")
             for connections in counts:

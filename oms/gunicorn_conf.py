@@ -1,12 +1,12 @@
-"""gunicorn configuration shared by `oms serve` and the benchmarks (environment overrides)."""
+"""gunicorn configuration of `OMS_SERVER=gunicorn oms serve` (environment overrides); granian, what
+`oms serve` runs by default, is configured in oms/serving.py."""
 
 import multiprocessing
 import os
-import shutil
-import tempfile
-from pathlib import Path
 
 from prometheus_client import multiprocess
+
+from oms.serving import prepare_metrics_dir, remove_made_metrics_dir
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # One request at a time per process, 2 x cores processes to overlap database waits. Measured by
@@ -33,20 +33,17 @@ forwarded_allow_ips = os.environ.get("OMS_TRUSTED_PROXIES", "")
 # gunicorn 27's control socket lives at one path per user: two servers on a machine would share it.
 control_socket_disable = True
 
-# Prometheus metrics (oms/observe/metrics.py): each worker writes its values to files in
-# PROMETHEUS_MULTIPROC_DIR and GET /metrics adds them up. Set by the master before any worker
-# starts (they inherit it); a directory made here is removed at exit.
-_made_metrics_dir: list[str] = []
-
 
 def on_starting(server):
-    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if not path:
-        path = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="oms-metrics-")
-        _made_metrics_dir.append(path)
-    # A previous server's files would add its counts to ours (and a reused pid collides).
-    for stale in Path(path).glob("*.db"):
-        stale.unlink()
+    prepare_metrics_dir()
+
+
+def post_worker_init(worker):
+    # gunicorn's parser: a chunk larger than any body is refused on its size line. Imported here,
+    # in the worker, once the application has set Django up (the master never does).
+    from oms.core.bodies import bound_chunk_sizes
+
+    bound_chunk_sizes()
 
 
 def child_exit(server, worker):
@@ -55,5 +52,4 @@ def child_exit(server, worker):
 
 
 def on_exit(server):
-    for path in _made_metrics_dir:
-        shutil.rmtree(path, ignore_errors=True)
+    remove_made_metrics_dir()

@@ -1,6 +1,7 @@
-"""The WSGI application gunicorn serves: Django's handler, behind the lanes OMS_WSGI_LANES names
+"""The WSGI application `oms serve` serves (granian, or gunicorn): Django's handler, behind the lanes OMS_WSGI_LANES names
 (the create-order fast lane), with request bodies read first (oms/core/bodies.py) and forwarded
-headers believed only from trusted proxies (oms/core/proxy.py)."""
+headers believed only from trusted proxies (oms/core/proxy.py); a thread's database connections
+close when the server retires the thread (oms/core/threads.py)."""
 
 import os
 
@@ -15,20 +16,20 @@ def _application():
     from django.utils.module_loading import import_string
 
     from oms.access.services import authenticate_key
-    from oms.core.bodies import RequestBodies, bound_chunk_sizes
+    from oms.core.bodies import RequestBodies
     from oms.core.proxy import TrustedProxies
+    from oms.core.threads import ConnectionsClosedAtThreadExit
     from oms.observe.requests import ObservedRequests
 
     app = django_application
     for lane in reversed(settings.OMS_WSGI_LANES):  # needs the apps loaded, as above
         app = import_string(lane)(app)
-    bound_chunk_sizes()  # gunicorn's parser: a chunk larger than any body is refused at once
     # Every answer, the body layer's refusals included, is logged, counted and carries its
     # X-Request-ID.
     app = ObservedRequests(RequestBodies(app, authenticate=authenticate_key))
     if settings.OMS_TRUSTED_PROXIES:  # outermost: no layer sees a forwarded header we do not believe
         app = TrustedProxies(app, settings.OMS_TRUSTED_PROXIES)
-    return app
+    return ConnectionsClosedAtThreadExit(app)
 
 
 application = _application()

@@ -3,9 +3,9 @@
     python scripts/crashtest.py [--clients 6] [--before-kill 40] [--after-restart 30]
 
 Starts a throwaway PostgreSQL 15 with durable settings (fsync and synchronous_commit on),
-migrates it and loads the demo data, serves oms with gunicorn (2 workers x 4 threads), and runs
+migrates it and loads the demo data, serves oms with `oms serve` (granian, 2 workers x 4 threads), and runs
 client threads that post unique orders of 3 items each, half of them with an Idempotency-Key.
-Once `--before-kill` orders are acknowledged, the gunicorn master and all its workers are
+Once `--before-kill` orders are acknowledged, the server's main process and all its workers are
 killed with SIGKILL mid-request; the server is restarted on the same port and the clients go
 on. Each request that got no answer (in doubt) is then retried as an integrator would, with the
 same body (and key). Finally the database is read directly:
@@ -212,12 +212,12 @@ def run(
         work_dir,
         database_url=database_url,
         WEB_CONCURRENCY="2",
-        GUNICORN_THREADS="4",
+        WEB_THREADS="4",
         OMS_IDEMPOTENCY_LOCK_TIMEOUT_SECONDS=str(LOCK_TIMEOUT_SECONDS),
     )
     token = prepare(env)
     before = reserved_units(database_url)
-    server = Server(env, work_dir / "gunicorn.log")
+    server = Server(env, work_dir / "server.log")
     server.start()
     load = Load(server.port, token, clients)
     try:

@@ -1,10 +1,11 @@
-"""A real oms server for process-level tests: gunicorn (oms/gunicorn_conf.py) on a free port.
+"""A real oms server for process-level tests: `oms serve` as shipped (granian, oms/serving.py; gunicorn
+with OMS_SERVER=gunicorn in the environment) on a free port.
 
     env = server_env(work_dir, database_url=None)    # None: a SQLite file in work_dir
     token = prepare(env)                             # migrate + demo data; the demo API token
-    with Server(env, work_dir / "gunicorn.log") as server:
+    with Server(env, work_dir / "server.log") as server:
         status, body, headers = post_json(server.port, path, body, token=token)
-        server.kill()                                # kill -9 the master and its workers
+        server.kill()                                # kill -9 the main process and its workers
         server.start()                               # again, on the same port
 
 Standard library only, so that the scripts run from any Python that can import oms.
@@ -24,12 +25,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN_CONF = ROOT / "oms" / "gunicorn_conf.py"
 START_TIMEOUT = 60
 # What a client sees when the server dies under it or is not listening yet.
 CONNECTION_ERRORS = (OSError, http.client.HTTPException)
@@ -78,7 +78,7 @@ def prepare(env: dict[str, str]) -> str:
 
 
 class Server:
-    """gunicorn in its own process group, so that kill() reaches the master and every worker."""
+    """`oms serve` in its own process group, so that kill() reaches the main process and every worker."""
 
     def __init__(self, env: dict[str, str], log_path: Path, port: int | None = None):
         self.env = env
@@ -90,8 +90,7 @@ class Server:
         env = {**self.env, "HOST": "127.0.0.1", "PORT": str(self.port)}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                # No control socket: its default path is shared by every gunicorn of the user.
-                [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--no-control-socket"],
+                [sys.executable, "-m", "oms.cli", "serve"],
                 env=env,
                 cwd=ROOT,
                 stdout=log,
@@ -101,13 +100,13 @@ class Server:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise RuntimeError(f"oms serve exited with {self.process.returncode}:\n{self.log_tail()}")
             with contextlib.suppress(*CONNECTION_ERRORS):
                 if request(self.port, "GET", "/healthz", timeout=2)[0] == 200:
                     return
             time.sleep(0.1)
         self.kill()
-        raise RuntimeError(f"gunicorn did not answer /healthz within {START_TIMEOUT} s:\n{self.log_tail()}")
+        raise RuntimeError(f"oms serve did not answer /healthz within {START_TIMEOUT} s:\n{self.log_tail()}")
 
     def kill(self) -> None:
         """kill -9 the whole process group: no graceful shutdown, no request finishes."""
@@ -137,6 +136,23 @@ class Server:
         self.stop()
 
 
+class Headers(dict):
+    """An answer's headers, by name in any case (granian sends them in lower case, gunicorn as
+    the application wrote them)."""
+
+    def __init__(self, items: list[tuple[str, str]]):
+        super().__init__((name.lower(), value) for name, value in items)
+
+    def __getitem__(self, name: str) -> str:
+        return super().__getitem__(name.lower())
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name.lower() if isinstance(name, str) else name)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return super().get(name.lower(), default)
+
+
 def request(
     port: int,
     method: str,
@@ -150,7 +166,7 @@ def request(
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
-        return response.status, response.read(), dict(response.getheaders())
+        return response.status, response.read(), Headers(response.getheaders())
     finally:
         connection.close()
 
@@ -190,9 +206,10 @@ def insecure_tls() -> ssl.SSLContext:
 
 
 @contextlib.contextmanager
-def slow_clients(port: int, count: int, *, secure: bool = False) -> Iterator[None]:
+def slow_clients(port: int, count: int, *, secure: bool = False) -> Iterator[Callable[[], int]]:
     """`count` connections that sent a request line and send one more header line every 2 s, as
-    a client holding a server's workers does."""
+    a client holding a server's workers does. Yields a function counting those the server still
+    holds open unanswered (neither an answer nor a close came back)."""
     stop, sockets = threading.Event(), []
     for _ in range(count):
         sock = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -207,12 +224,28 @@ def slow_clients(port: int, count: int, *, secure: bool = False) -> Iterator[Non
                 with contextlib.suppress(OSError):
                     sock.sendall(b"X-Slow: 1\r\n")
 
+    def held() -> int:
+        return sum(_unanswered(sock) for sock in sockets)
+
     thread = threading.Thread(target=trickle, daemon=True)
     thread.start()
     try:
-        yield
+        yield held
     finally:
         stop.set()
         thread.join()
         for sock in sockets:
             sock.close()
+
+
+def _unanswered(sock: socket.socket) -> bool:
+    sock.setblocking(False)
+    try:
+        sock.recv(1)  # bytes (an answer) or b"" (closed)
+    except (BlockingIOError, ssl.SSLWantReadError):
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.settimeout(10)
+    return False

@@ -2,7 +2,7 @@
 and its items' stock reservations with it.
 
 The scenario lives in scripts/crashtest.py (also runnable on its own). It starts its own
-PostgreSQL cluster and gunicorn, so it needs no test database and runs once per `make test`:
+PostgreSQL cluster and `oms serve`, so it needs no test database and runs once per `make test`:
 in the SQLite pass (DATABASE_URL unset), skipped in the PostgreSQL pass.
 """
 
@@ -23,9 +23,9 @@ pytestmark = process_level("its own PostgreSQL cluster")
 
 @pytest.mark.skipif(not pgcluster.available(), reason="PostgreSQL 15 server binaries not installed")
 def test_every_acknowledged_order_survives_kill_9_of_the_server_with_all_its_items(tmp_path):
-    # Given oms under gunicorn on a durable PostgreSQL, with six clients posting 3-item orders
+    # Given oms under `oms serve` (granian) on a durable PostgreSQL, with six clients posting 3-item orders
     with cluster(durable=True) as database_url:
-        # When the gunicorn master and workers are killed with SIGKILL mid-run, restarted, and
+        # When the server's main process and workers are killed with SIGKILL mid-run, restarted, and
         # every unanswered request is retried with the same body (and Idempotency-Key)
         report = crashtest.run(database_url, tmp_path, clients=6, before_kill=40, after_restart=30)
     # Then every acknowledged order is stored under its id with its 3 items, no order lacks

@@ -1,8 +1,10 @@
 """The production configuration in deploy/ as operators install it."""
 
+import json
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +47,7 @@ def test_check_deploy_passes_with_the_documented_production_settings(tmp_path):
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import deploytest  # noqa: E402
+from liveserver import free_port, insecure_tls  # noqa: E402
 
 UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
 
@@ -109,6 +112,43 @@ def test_nginx_accepts_the_site_configuration(tmp_path):
     )
     # Then it is valid
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.skipif(
+    shutil.which("nginx") is None or shutil.which("openssl") is None, reason="nginx not installed"
+)
+@pytest.mark.parametrize(
+    ("sent", "status", "code"),
+    [
+        (b"HELLO\r\n\r\n", 400, "invalid"),
+        (b"POST /x HTTP/1.1\r\nHost: oms.example.com\r\nTransfer-Encoding: chunked\r\n\r\nXYZ\r\n", 400, "invalid"),
+        (b"GET /?" + b"a" * 10000 + b" HTTP/1.1\r\nHost: oms.example.com\r\n\r\n", 414, "too_large"),
+        (b"GET / HTTP/1.1\r\nHost: oms.example.com\r\nX-Big: " + b"a" * 10000 + b"\r\n\r\n", 431, "too_large"),
+        (b"GET / HTTP/9.9\r\nHost: oms.example.com\r\n\r\n", 505, "invalid"),
+    ],
+    ids=["malformed request", "malformed chunked body", "URL too long", "headers too large", "HTTP/9.9"],
+)  # fmt: skip
+def test_nginx_answers_its_own_refusals_in_the_apps_error_shape(tmp_path, sent, status, code):
+    # Given nginx with the site configuration (no replica behind it: it answers these itself)
+    https = free_port()
+    main = deploytest.nginx_config(tmp_path, https, free_port(), [free_port()])
+    stack = deploytest.Stack(tmp_path)
+    try:
+        stack.daemon(["nginx", "-p", str(tmp_path), "-c", str(main)], https)
+        # When a request it refuses comes
+        with socket.create_connection(("127.0.0.1", https), timeout=10) as raw:
+            client = insecure_tls().wrap_socket(raw)
+            client.sendall(sent)
+            answer = b""
+            while data := client.recv(65536):
+                answer += data
+    finally:
+        stack.stop()
+    # Then the answer is its status with the API's error body
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split()[1] == str(status).encode(), answer[:300]
+    assert b"content-type: application/json" in head.lower()
+    assert json.loads(body)["errors"][0]["code"] == code
 
 
 def test_nginx_body_limits_are_the_apps(settings):

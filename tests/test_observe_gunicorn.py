@@ -1,5 +1,7 @@
-"""Metrics, request ids and log lines as served: gunicorn with 2 workers (multiprocess metrics)."""
+"""Metrics, request ids and log lines as served: `oms serve` (granian) with 2 workers (multiprocess
+metrics)."""
 
+import contextlib
 import json
 import os
 import signal
@@ -11,7 +13,7 @@ from conftest import process_level
 from oms.observe.tests.scrape import delta, parse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from liveserver import Server, order_body, post_json, prepare, request, server_env
+from liveserver import CONNECTION_ERRORS, Server, order_body, post_json, prepare, request, server_env
 
 pytestmark = process_level("its own SQLite file")
 CREATE = "api/v1/channel/<int:channel_id>/create_orders/"
@@ -23,12 +25,22 @@ def scrape(port: int):
     return parse(body.decode())
 
 
+def wait_for_answers(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with contextlib.suppress(*CONNECTION_ERRORS):
+            if request(port, "GET", "/healthz", timeout=5)[0] == 200:
+                return
+        time.sleep(0.1)
+    raise AssertionError("the server did not answer again")
+
+
 def worker_pids(master: int) -> set[int]:
     return {int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()}
 
 
 def test_two_workers_metrics_add_up_and_survive_their_restart(tmp_path):
-    # Given gunicorn with 2 workers, the production configuration, its metrics directory our own
+    # Given `oms serve` with 2 workers, the production configuration, its metrics directory our own
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_1.db").write_bytes(b"stale")  # a previous server's: wiped at start
@@ -36,7 +48,7 @@ def test_two_workers_metrics_add_up_and_survive_their_restart(tmp_path):
         tmp_path, WEB_CONCURRENCY="2", PROMETHEUS_MULTIPROC_DIR=str(metrics_dir), LOG_LEVEL="INFO"
     )
     token = prepare(env)
-    with Server(env, tmp_path / "gunicorn.log") as server:
+    with Server(env, tmp_path / "server.log") as server:
         before = scrape(server.port)
         # When 10 creates (the lane answers them), 2 replays, a rejection and a keyless body go in
         answers = [
@@ -53,11 +65,12 @@ def test_two_workers_metrics_add_up_and_survive_their_restart(tmp_path):
         keyless = request(
             server.port, "POST", "/api/v1/channel/1/create_orders/", b"{}", {"X-Request-ID": "bad id <x>"}
         )
-        # and both workers are stopped (gunicorn starts two others, which counted none of it)
+        # and both workers are stopped, one gracefully and one with SIGKILL (the server starts two
+        # others, which counted none of it)
         pids = worker_pids(server.process.pid)
         assert len(pids) == 2
-        for pid in pids:
-            os.kill(pid, signal.SIGTERM)
+        for pid, sent in zip(sorted(pids), (signal.SIGTERM, signal.SIGKILL), strict=True):
+            os.kill(pid, sent)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             now = worker_pids(server.process.pid)
@@ -65,7 +78,8 @@ def test_two_workers_metrics_add_up_and_survive_their_restart(tmp_path):
                 break
             time.sleep(0.1)
         else:
-            raise AssertionError("gunicorn did not start two new workers")
+            raise AssertionError("the server did not start two new workers")
+        wait_for_answers(server.port)  # granian refuses connections while none of its workers listens
         after = scrape(server.port)
 
     # Then the answers are as expected, each with its own request id
@@ -92,7 +106,7 @@ def test_two_workers_metrics_add_up_and_survive_their_restart(tmp_path):
     # And each request has one JSON log line with its id
     lines = [
         json.loads(line)
-        for line in (tmp_path / "gunicorn.log").read_text().splitlines()
+        for line in (tmp_path / "server.log").read_text().splitlines()
         if line.startswith("{")
     ]
     logged = {line["request_id"]: line for line in lines if line.get("logger") == "oms.requests"}

@@ -4,21 +4,32 @@ Why here and not in Django: Django reads a body only as far as CONTENT_LENGTH sa
 request (a client streaming its body) has none, so its body read as empty. And reading a body is
 where a client can hold a worker: a chunk size of 2^80 followed by three bytes, or a declared
 length never sent, kept a sync worker waiting until gunicorn killed it 30 s later (a 500 page);
-a 34 MiB chunked body to /healthz was read whole, unauthenticated. So, for a request with a body:
+a 34 MiB chunked body to /healthz was read whole, unauthenticated. So, for a request with a body,
+under any server:
 - an API request (under /api/, login aside) without a known key is refused 401 before a byte of
   its body is read;
 - the body is read under the path's own limit (`body_limit`): a declared length past it is 413
   without reading, a chunked body 413 as soon as it passes it;
-- each wait for body bytes is bounded by OMS_BODY_READ_TIMEOUT_SECONDS (as nginx's
-  client_body_timeout bounds the wait between two reads): a body that stops arriving is 408;
 - an API body with a Content-Encoding or a charset other than UTF-8 is 415 (unread): a gzipped
   body read as "invalid JSON" and a Latin-1 one as UTF-8;
-- a malformed chunked framing (gunicorn raises its ParseException: a chunk size that is not hex,
-  a missing CRLF, a size line past 8 KiB) is 400 at once, and so is a chunk size larger than any
-  body a path takes (`bound_chunk_sizes`): gunicorn takes any hex number, so a 2^80-byte chunk
-  would otherwise be waited for until the read timeout.
+- a declared body that ends early is 400.
 Then the application gets the body with its length, as if it had been sent with Content-Length.
 Every refusal carries the API's one error body.
+
+What depends on the server (oms/serving.py has granian's side):
+- each wait for body bytes is bounded by OMS_BODY_READ_TIMEOUT_SECONDS (as nginx's
+  client_body_timeout bounds the wait between two reads), a body that stops arriving being 408,
+  where the server hands us its socket (gunicorn). granian does not, has no body timeout of its
+  own, and a read left waiting on another thread stops its worker answering anyone (tried), so
+  under granian a stalled body holds its thread until the client goes; nginx in front (deploy/)
+  reads bodies whole first, bounded by its own client_body_timeout.
+- a malformed chunked framing: gunicorn raises its ParseException (a chunk size that is not hex,
+  a missing CRLF, a size line past 8 KiB), answered 400 at once here, and so is a chunk size
+  larger than any body a path takes (`bound_chunk_sizes`, installed by oms/gunicorn_conf.py):
+  gunicorn takes any hex number, so a 2^80-byte chunk would otherwise be waited for until the
+  read timeout. granian refuses sizes past 2^64 - 1 and ends the body where the framing breaks,
+  without telling the app: the bytes before it go on, and the app answers an empty or cut JSON
+  document 400 (invalid_json).
 """
 
 from __future__ import annotations
@@ -145,7 +156,7 @@ class RequestBodies:
         limit = body_limit(environ.get("PATH_INFO", ""))
         if declared is not None and declared > limit:
             raise _Refused(_too_large(limit))
-        socket = environ.get("gunicorn.socket")
+        socket = environ.get("gunicorn.socket")  # granian has none: its reads wait without a bound
         previous = socket.gettimeout() if socket is not None else None
         if socket is not None:
             socket.settimeout(settings.OMS_BODY_READ_TIMEOUT_SECONDS)

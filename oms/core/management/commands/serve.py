@@ -4,11 +4,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-CONFIG = Path(__file__).resolve().parents[2].parent / "gunicorn_conf.py"
+GUNICORN_CONF = Path(__file__).resolve().parents[2].parent / "gunicorn_conf.py"
 
 
 class Command(BaseCommand):
-    help = "Serve the API and admin with gunicorn (HOST, PORT, WEB_CONCURRENCY, GUNICORN_THREADS override)."
+    help = (
+        "Serve the API and admin with granian (oms/serving.py: HOST, PORT, WEB_CONCURRENCY, WEB_THREADS), "
+        "or gunicorn with OMS_SERVER=gunicorn (oms/gunicorn_conf.py)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=None)
@@ -19,11 +22,16 @@ class Command(BaseCommand):
             os.environ["HOST"] = host
         if port:
             os.environ["PORT"] = str(port)
+        server = os.environ.get("OMS_SERVER", "granian")
+        if server == "granian":
+            command = ["-m", "oms.serving"]
+        elif server == "gunicorn":
+            command = ["-m", "gunicorn", "--config", str(GUNICORN_CONF), "oms.wsgi:application"]
+        else:
+            raise SystemExit(f'OMS_SERVER is "{server}": granian or gunicorn.')
         self.stdout.write(
-            f"Serving on http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+            f"Serving on http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')} ({server})"
         )
         self.stdout.flush()
-        os.execv(
-            sys.executable,
-            [sys.executable, "-m", "gunicorn", "--config", str(CONFIG), "oms.wsgi:application"],
-        )
+        # exec: the process a supervisor started is the server's main process (signals, MAINPID).
+        os.execv(sys.executable, [sys.executable, *command])
