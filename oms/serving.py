@@ -13,7 +13,8 @@ thread). What it does not do, and where oms/core/bodies.py or nginx steps in:
 - its own refusals (400 malformed request, 414 URL past 64 KiB, 431 past 100 headers) have empty
   bodies: granian has no hook to give them ours (nginx in front does: deploy/nginx/oms.conf).
 - it starts each WSGI environ from a copy of the process environment (PEP 3333 allows it), so
-  request.META holds DATABASE_URL and the rest: never render META (Django's DEBUG page does).
+  request.META held DATABASE_URL and the rest, and a variable named like a header read as one:
+  oms/core/environ.py drops them again before anything reads the environ.
 
 Environment: HOST, PORT, WEB_CONCURRENCY (processes, default the CPU count), WEB_THREADS (Python
 threads per process, default 4), OMS_HEADER_READ_TIMEOUT_SECONDS (10, as nginx's

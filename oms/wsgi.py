@@ -17,6 +17,7 @@ def _application():
 
     from oms.access.services import authenticate_key
     from oms.core.bodies import RequestBodies
+    from oms.core.environ import ProcessEnvironmentDropped
     from oms.core.proxy import TrustedProxies
     from oms.core.threads import ConnectionsClosedAtThreadExit
     from oms.observe.requests import ObservedRequests
@@ -29,7 +30,8 @@ def _application():
     app = ObservedRequests(RequestBodies(app, authenticate=authenticate_key))
     if settings.OMS_TRUSTED_PROXIES:  # outermost: no layer sees a forwarded header we do not believe
         app = TrustedProxies(app, settings.OMS_TRUSTED_PROXIES)
-    return ConnectionsClosedAtThreadExit(app)
+    # granian copies the process environment into each request's: dropped before anything reads it.
+    return ProcessEnvironmentDropped(ConnectionsClosedAtThreadExit(app))
 
 
 application = _application()

@@ -11,7 +11,7 @@ from pathlib import Path
 from conftest import process_level
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from liveserver import Server, order_body, prepare, server_env
+from liveserver import Server, order_body, prepare, request, server_env
 
 pytestmark = process_level("its own SQLite file")
 CREATE = "/api/v1/channel/1/create_orders/"
@@ -82,3 +82,37 @@ def test_sigterm_lets_the_request_in_flight_finish(tmp_path):
     assert answer.startswith(b"HTTP/1.1 201"), answer[:300]
     assert json.loads(answer.partition(b"\r\n\r\n")[2])["number"] == "STOP-1"
     assert exit_code == 0
+
+
+def test_the_process_environment_does_not_reach_a_request(tmp_path):
+    # Given `oms serve` (granian copies its process environment into every request's environ)
+    # started with a variable named like a request header
+    env = server_env(tmp_path, WEB_CONCURRENCY="1", HTTP_X_REQUEST_ID="from-the-process")
+    with Server(env, tmp_path / "server.log") as server:
+        # When a request is sent without that header, and one with it
+        _, _, without = request(server.port, "GET", "/healthz")
+        _, _, sent = request(server.port, "GET", "/healthz", headers={"X-Request-ID": "from-the-client"})
+    # Then the first gets a request id of its own (not the process's), the second its own header's
+    assert without["X-Request-ID"] not in {"", "from-the-process"}
+    assert sent["X-Request-ID"] == "from-the-client"
+
+
+def test_only_the_process_environment_is_dropped_from_a_request():
+    from oms.core.environ import ProcessEnvironmentDropped
+
+    seen = {}
+
+    def app(environ, start_response):
+        seen.update(environ)
+        return []
+
+    process = {"DJANGO_SETTINGS_MODULE": "oms.settings", "DATABASE_URL": "postgres://x", "PATH_INFO": "/p"}
+    layer = ProcessEnvironmentDropped(app, process)
+    # A granian-like environ: the process's copy, then the request's own keys over it
+    environ = {**process, "PATH_INFO": "/orders/", "HTTP_X_A": "1", "DATABASE_URL": "postgres://x"}
+    layer(environ, None)
+    assert seen == {"PATH_INFO": "/orders/", "HTTP_X_A": "1"}
+    # gunicorn's environ (no copy): left as it is
+    seen.clear()
+    layer({"PATH_INFO": "/", "DATABASE_URL": "sent"}, None)
+    assert seen == {"PATH_INFO": "/", "DATABASE_URL": "sent"}

@@ -318,10 +318,10 @@ def test_the_lanes_are_the_settings_and_the_create_lane_can_be_turned_off(settin
     from oms import wsgi
 
     settings.OMS_WSGI_LANES = []
-    # behind the thread layer, the request layer and the body layer
-    assert wsgi._application().app.app.app is django_application
+    # behind the environ layer, the thread layer, the request layer and the body layer
+    assert wsgi._application().app.app.app.app is django_application
     settings.OMS_WSGI_LANES = ["oms.orders.api.lane.CreateOrderLane"]
-    assert isinstance(wsgi._application().app.app.app, CreateOrderLane)
+    assert isinstance(wsgi._application().app.app.app.app, CreateOrderLane)
     # OMS_CREATE_LANE=0 leaves it out
     lanes = subprocess.run(
         [sys.executable, "-c", "from django.conf import settings; print(settings.OMS_WSGI_LANES)"],
