@@ -13,6 +13,7 @@ import json
 import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,14 +28,24 @@ pytestmark = process_level("its own SQLite file")
 JSON = "application/json"
 
 
-def post_chunked(port: int, path: str, body: bytes, token: str) -> tuple[int, dict]:
+def post_chunked(
+    port: int, path: str, body: bytes, token: str, piece: int = 100, pause_after: int | None = None
+) -> tuple[int, dict]:
+    """POST `body` in chunks of `piece` bytes; with `pause_after`, wait half a second once that
+    many bytes are sent (time for the server to decide), then send the rest."""
+
+    def pieces():
+        for start in range(0, len(body), piece):
+            if pause_after is not None and start <= pause_after < start + piece:
+                time.sleep(0.5)
+            yield body[start : start + piece]
+
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        pieces = (body[i : i + 100] for i in range(0, len(body), 100))
         connection.request(
             "POST",
             path,
-            body=pieces,
+            body=pieces(),
             headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
             encode_chunked=True,
         )
@@ -59,6 +70,12 @@ def test_chunked_bodies_are_read_whole_and_refused_past_the_limit(tmp_path):
         big = json.dumps(order_body("CHUNKED-3", items=80)).encode()
         assert len(big) > 4096
         status, answer = post_chunked(server.port, "/api/v1/channel/1/create_orders/", big, token)
+        assert (status, answer["errors"][0]["code"]) == (413, "too_large")
+        # and so does one far past it, while the client is still sending (http.client reads no
+        # answer before its body is sent: a connection closed on the unread rest broke its pipe)
+        far = json.dumps(order_body("CHUNKED-4", items=500) | {"padding": "x" * 600_000}).encode()
+        url = "/api/v1/channel/1/create_orders/"
+        status, answer = post_chunked(server.port, url, far, token, piece=4096, pause_after=16384)
         assert (status, answer["errors"][0]["code"]) == (413, "too_large")
 
 

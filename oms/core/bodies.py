@@ -162,6 +162,8 @@ class RequestBodies:
             socket.settimeout(settings.OMS_BODY_READ_TIMEOUT_SECONDS)
         try:
             body = environ["wsgi.input"].read(limit + 1 if declared is None else declared)
+            if declared is None and len(body) > limit:
+                _drain(environ["wsgi.input"])
         except TimeoutError:
             raise _Refused(_refusal(408, ErrorCode.TIMEOUT, "The body stopped arriving.")) from None
         except ParseException as error:
@@ -177,6 +179,19 @@ class RequestBodies:
         if declared is not None and len(body) < declared:
             raise _Refused(_refusal(400, ErrorCode.INVALID, "The body ended early."))
         return body
+
+
+# A chunked body refused for its size is read on, discarded, up to this much more: a client still
+# sending when the 413 was decided (curl, http.client: they read no answer before their body is
+# sent) then gets it, where closing on its unread body reset the connection under it (a broken
+# pipe, no answer). A body larger still is cut off: the connection is reset, as before.
+_DRAIN_BYTES = 1 << 20
+
+
+def _drain(stream) -> None:
+    left = _DRAIN_BYTES
+    while left > 0 and (data := stream.read(min(left, 65536))):
+        left -= len(data)
 
 
 def _unsupported(environ: dict) -> list[Problem]:
