@@ -71,7 +71,12 @@ class ProductStock(Timestamped):
         QTY = "qty", "pieces"
         KG = "kg", "kilograms"
 
-    stock_list = models.ForeignKey(StockList, on_delete=models.CASCADE, related_name="stocks")
+    # Every reservation updates the row and, since modified_date (indexed) moves, enters each of
+    # its indexes again: the stock list is indexed by productstock_unique_list_product, whose
+    # leading column it is, and no reader asks for rows by created_date (not a filter of the stock
+    # endpoints, nor an order), so neither has an index of its own.
+    created_date = models.DateTimeField(auto_now_add=True)
+    stock_list = models.ForeignKey(StockList, on_delete=models.CASCADE, related_name="stocks", db_index=False)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stocks")
     stock = models.IntegerField(default=0)
     sold_quantity_unreported = models.IntegerField(
