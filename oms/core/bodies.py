@@ -48,7 +48,7 @@ from gunicorn.http.errors import InvalidChunkSize, ParseException
 
 from oms.core.added_headers import AddedHeaders
 from oms.core.errors import DomainError, ErrorCode, Problem
-from oms.core.http import API_PREFIX, AUTH_CHALLENGE, error_response, internal_error_response
+from oms.core.http import API_PREFIX, AUTH_CHALLENGE, error_response, failure_response
 
 log = logging.getLogger(__name__)
 
@@ -145,12 +145,12 @@ class RequestBodies:
             response = error_response(401, error.problems, error.detail)
             response["WWW-Authenticate"] = AUTH_CHALLENGE
             raise _Refused(response) from None
-        except Exception:
+        except Exception as error:
             # The key lookup needs the database: answer as Django answers a failure, once, and
             # drop the broken connection (no request_finished signal will).
             log.exception("Internal Server Error: %s", environ.get("PATH_INFO"))
             close_old_connections()
-            raise _Refused(internal_error_response()) from None
+            raise _Refused(failure_response(error)) from None
 
     def _read(self, environ: dict, declared: int | None) -> bytes:
         limit = body_limit(environ.get("PATH_INFO", ""))

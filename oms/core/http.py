@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 
 from oms.core.errors import DomainError, ErrorCode, Problem, ValidationFailed, summarise
@@ -115,6 +116,30 @@ INTERNAL_ERROR_MESSAGE = "Internal server error; nothing was written."
 def internal_error_response() -> HttpResponse:
     """The 500 answer of an unexpected failure (the failure is logged where it is caught)."""
     return error_response(500, [Problem("", ErrorCode.INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE)])
+
+
+UNAVAILABLE_MESSAGE = (
+    "The database could not be reached; retry in a moment (a retried create answers the order "
+    "if it was made)."
+)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """A failure of the database connection (a restart, a failover, a pooler that dropped it),
+    not of the request: the client's to retry, so 503, not 500."""
+    return isinstance(error, OperationalError | InterfaceError)
+
+
+def unavailable_response() -> HttpResponse:
+    """The 503 answer while the database cannot be reached (the failure is logged where caught)."""
+    response = error_response(503, [Problem("", ErrorCode.UNAVAILABLE, UNAVAILABLE_MESSAGE)])
+    response["Retry-After"] = "1"
+    return response
+
+
+def failure_response(error: BaseException) -> HttpResponse:
+    """The answer to an unexpected exception: 503 when the database is unreachable, else 500."""
+    return unavailable_response() if database_unavailable(error) else internal_error_response()
 
 
 def error_response(

@@ -13,7 +13,15 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware import csrf
 
 from oms.core.errors import ErrorCode, Problem
-from oms.core.http import API_PREFIX, AUTH_CHALLENGE, INTERNAL_ERROR_MESSAGE, JSON, error_response
+from oms.core.http import (
+    API_PREFIX,
+    AUTH_CHALLENGE,
+    INTERNAL_ERROR_MESSAGE,
+    JSON,
+    database_unavailable,
+    error_response,
+    unavailable_response,
+)
 from oms.core.ratelimit import decision_headers
 
 log = logging.getLogger(__name__)
@@ -40,6 +48,15 @@ class ApiErrorBodyMiddleware:
         if response.status_code == 401:
             response["WWW-Authenticate"] = AUTH_CHALLENGE
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """An API view that failed because the database could not be reached answers 503 with
+        Retry-After (a restart or failover: the client's to retry); any other failure is left to
+        Django's 500."""
+        if request.path.startswith(API_PREFIX) and database_unavailable(exception):
+            log.error("Database unavailable: %s", request.path, exc_info=exception)
+            return unavailable_response()
+        return None
 
     def _as_json(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         status = response.status_code

@@ -58,10 +58,21 @@ class _Unread(io.BytesIO):
 
 
 @pytest.mark.django_db
-def test_a_key_lookup_that_fails_is_a_500_logged_once_with_no_body_read(caplog):
-    # Given a key lookup failing as it does with the database down
+@pytest.mark.parametrize(
+    "failure, status, code",
+    [
+        (
+            OperationalError("server closed the connection unexpectedly"),
+            "503 Service Unavailable",
+            "unavailable",
+        ),
+        (RuntimeError("a bug"), "500 Internal Server Error", "internal_error"),
+    ],
+)
+def test_a_key_lookup_that_fails_is_a_503_or_500_logged_once_with_no_body_read(caplog, failure, status, code):
+    # Given a key lookup failing as it does with the database down (503: retry), or with a bug
     def down(header: str):
-        raise OperationalError("server closed the connection unexpectedly")
+        raise failure
 
     def app(environ, start_response):
         raise AssertionError("the application was called")
@@ -80,10 +91,11 @@ def test_a_key_lookup_that_fails_is_a_500_logged_once_with_no_body_read(caplog):
     started = []
     # When a request with a body comes
     content = b"".join(RequestBodies(app, authenticate=down)(environ, lambda *args: started.append(args)))
-    # Then Django's 500 answers it, with one logged traceback
-    assert started[0][0] == "500 Internal Server Error"
-    assert json.loads(content)["errors"][0]["code"] == "internal_error"
-    assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [OperationalError]
+    # Then Django's answer to that failure answers it, with one logged traceback
+    assert started[0][0] == status
+    assert json.loads(content)["errors"][0]["code"] == code
+    assert (("Retry-After", "1") in started[0][1]) == (code == "unavailable")
+    assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [type(failure)]
 
 
 def test_gunicorn_builds_its_chunked_reader_by_the_name_bound_chunk_sizes_replaces():

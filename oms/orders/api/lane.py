@@ -39,7 +39,7 @@ from oms.access.services import authenticate_key, get_channel_for, spend_rate_li
 from oms.core.added_headers import AddedHeaders
 from oms.core.bodies import PRINCIPAL
 from oms.core.errors import DomainError
-from oms.core.http import JSON, internal_error_response, parse_json
+from oms.core.http import JSON, failure_response, parse_json
 from oms.core.ratelimit import decision_headers
 from oms.orders.api.create import created_answer
 from oms.orders.services import create_order
@@ -119,11 +119,12 @@ class CreateOrderLane:
             return created_answer(create_order(channel=channel, payload=parse_json(body)), channel)
         except DomainError:
             return None  # Django's handler answers it, as it answers every error
-        except Exception:
+        except Exception as error:
             # Answered here, as Django answers it: handed over, the create would run a second
             # time (twice the load on a failing database, two tracebacks per request).
             log.exception("Internal Server Error: %s", environ["PATH_INFO"])
-            response = internal_error_response()
-            return response.status_code, response.content, {}
+            response = failure_response(error)
+            retry = {"Retry-After": response["Retry-After"]} if response.has_header("Retry-After") else {}
+            return response.status_code, response.content, retry
         finally:
             signals.request_finished.send(sender=self.__class__)

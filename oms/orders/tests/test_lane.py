@@ -286,7 +286,7 @@ def test_an_unexpected_failure_in_the_lane_is_answered_500_by_the_lane_and_logge
     assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [RuntimeError]
 
 
-def test_a_database_down_is_one_create_attempt_one_traceback_and_djangos_500(token, monkeypatch, caplog):
+def test_a_database_down_is_one_create_attempt_one_traceback_and_djangos_503(token, monkeypatch, caplog):
     from django.db import OperationalError
     from django.db.backends.utils import CursorWrapper
 
@@ -306,8 +306,11 @@ def test_a_database_down_is_one_create_attempt_one_traceback_and_djangos_500(tok
     # One attempt (the first query of the create), one logged traceback, no hand-over
     assert (len(attempts), django.calls) == (1, 0)
     assert len([r for r in caplog.records if r.exc_info]) == 1
-    # And the answer is the one Django gives alone
-    assert by_lane.status == "500 Internal Server Error"
+    # And the answer is the one Django gives alone: 503 unavailable, to be retried (a database
+    # restart is not the request's fault)
+    assert by_lane.status == "503 Service Unavailable"
+    assert json.loads(by_lane.body)["errors"][0]["code"] == "unavailable"
+    assert by_lane.headers["Retry-After"] == "1"
     assert_same(by_lane, call(ObservedRequests(WSGIHandler()), body, **auth(token), HTTP_X_REQUEST_ID="down"))
 
 
