@@ -308,6 +308,12 @@ class Stack:
             WEB_CONCURRENCY=str(self.workers),
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
+            # The 16 clients share one key at ~200 orders/s, and without Redis each server process
+            # keeps its own bucket of the key's 50/s, filled unevenly (the kernel hands connections
+            # to granian's workers as it likes): the limit is not what this test is about, and its
+            # 429s outside any fault failed it (tests/test_ratelimit*.py test the limit).
+            OMS_RATE_LIMIT="100000/s",
+            OMS_RATE_LIMIT_BURST="100000",
         )
         return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env}
 
@@ -541,12 +547,17 @@ def check_database(stack: Stack, load: Load) -> list[str]:
 
 
 def check_failures(report: Report) -> list[str]:
-    """Every failed attempt fell while a component was down (or within GRACE_SECONDS of its return)."""
+    """Every failed attempt fell while a component was down (or within GRACE_SECONDS of its return),
+    and was answered as an outage is (503 to retry, or no answer), never a 500."""
     windows = [(down, back + GRACE_SECONDS) for _, down, back in report.faults]
     return [
         f"an attempt failed with {f.status} at {f.at - report.started:.1f} s, outside any fault: {f.detail}"
         for f in report.failures
         if not any(start <= f.at <= end for start, end in windows)
+    ] + [
+        f"an attempt failed with a 500 at {f.at - report.started:.1f} s: {f.detail}"
+        for f in report.failures
+        if f.status == 500
     ]
 
 
