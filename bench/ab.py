@@ -10,7 +10,10 @@ compare too; wrk drives one of them at a time, the two alternating run by run (A
 The report is the median of each side and the ratio B / A, per database and connection count.
 
 Environment: AB_ROUNDS (6, the first dropped), AB_DURATION (5 s per run), AB_ITEMS (3),
-AB_CONNECTIONS (4,16), AB_DATABASES (postgres,sqlite). Results: bench/results/ab.json.
+AB_CONNECTIONS (4,16), AB_DATABASES (postgres,sqlite), AB_STOCK_POLICY (`ignore`: channel 1
+creates without touching stock, as `make bench`'s matrix; `reserve` or `reject` to compare
+reserving creates; empty: the demo's own, `reserve`, which is what commits since stock reservations
+would otherwise compare, whatever path the change is on). Results: bench/results/ab.json.
 """
 
 from __future__ import annotations
@@ -46,6 +49,17 @@ def checkout(rev: str, into: Path) -> Path:
     archive = subprocess.run(["git", "archive", rev], cwd=server.ROOT, capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
     return into
+
+
+def set_stock_policy(env: dict[str, str], root: Path, policy: str) -> None:
+    """Channel 1's stock_policy, on a commit that has one (those before stock reservations have
+    none: nothing to set)."""
+    if policy:
+        code = (
+            "from oms.channels.models import Channel; "
+            f"hasattr(Channel, 'StockPolicy') and Channel.objects.filter(pk=1).update(stock_policy={policy!r})"
+        )
+        server.oms(env, "shell", "-v", "0", "-c", code, root=root)
 
 
 def measure(srv: server.Server, token: str, items: int, connections: int, duration: int, wrk) -> dict:
@@ -89,6 +103,8 @@ def run_database(kind: str, trees: dict[str, Path], wrk, config: dict) -> list[d
             for side in trees
         }
         tokens = {side: server.prepare(envs[side], root=tree) for side, tree in trees.items()}
+        for side, tree in trees.items():
+            set_stock_policy(envs[side], tree, os.environ.get("AB_STOCK_POLICY", "ignore"))
         with contextlib.ExitStack() as stack:
             servers = {
                 side: stack.enter_context(server.gunicorn(envs[side], Path(var) / f"{side}.log", root=tree))
