@@ -63,8 +63,8 @@ def get_erp_order(request: HttpRequest, pk: int) -> HttpResponse:
 def mark_order_sent(request: HttpRequest, pk: int) -> HttpResponse:
     erp.require_erp_grant(principal=request.auth)
     order = erp.mark_order_sent(order_id=pk, payload=read_json(request), actor=Actor.for_key(request.auth))
-    channel = erp.get_order_any_channel(order_id=order.pk).channel
-    return json_response(order_summary(selectors.list_orders(channel=channel).get(pk=order.pk), channel))
+    listed = selectors.list_erp_orders().get(pk=order.pk)  # as the ERP's list answers it
+    return json_response(order_summary(listed, listed.channel))
 
 
 @erp_router.post(

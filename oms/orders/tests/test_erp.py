@@ -89,6 +89,9 @@ def test_is_send_takes_only_is_send_true(erp):
     assert (sent.status_code, sent.json()["is_send"], again.status_code) == (200, True, 200)
     assert OrderHistory.objects.filter(order=order, kind="update").count() == 1
     assert erp.patch("/api/v1/orders/99999999/", {"is_send": True}).status_code == 404
+    # and the answer is the order as the ERP's list shows it
+    listed = erp.get("/api/v1/orders/", is_send="True").json()["results"]
+    assert again.json() == next(row for row in listed if row["pk"] == order.pk)
 
 
 @pytest.mark.parametrize("prefix", ["/api/v1/", "/api/i1/"])
