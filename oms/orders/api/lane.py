@@ -124,7 +124,11 @@ class CreateOrderLane:
             # time (twice the load on a failing database, two tracebacks per request).
             log.exception("Internal Server Error: %s", environ["PATH_INFO"])
             response = failure_response(error)
-            retry = {"Retry-After": response["Retry-After"]} if response.has_header("Retry-After") else {}
-            return response.status_code, response.content, retry
+            return response.status_code, response.content, _own_headers(response)
         finally:
             signals.request_finished.send(sender=self.__class__)
+
+
+def _own_headers(response) -> dict[str, str]:
+    """The failure answer's own headers (Retry-After, ...), but for the two the lane sets itself."""
+    return {k: v for k, v in response.items() if k.lower() not in {"content-type", "content-length"}}
