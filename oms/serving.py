@@ -5,9 +5,14 @@ least CPU per order, and with no proxy in front it reads request heads on its Ru
 clients that send their headers slowly hold no Python thread (50 of them held every gunicorn
 thread). What it does not do, and where oms/core/bodies.py or nginx steps in:
 - it reads no body before calling the app (the app's reads stream from the connection) and has
-  no timeout on a body that stops arriving (granian issue 728, "wontfix"): a stalled body holds
-  the thread reading it until the client goes. nginx (deploy/) reads bodies whole first, so
-  production never meets one; `oms serve` alone does. Under gunicorn the body layer answers 408.
+  no timeout on a body that stops arriving (granian issue 728, "wontfix"): a read waits until the
+  client sends or goes, and cannot be given up (granian takes the body's lock again, GIL held,
+  once the app returns). nginx (deploy/) reads bodies whole first, so production never meets a
+  stalled body; `oms serve` alone does, and there the body layer times out a body sent without a
+  key (read on a thread of its own; 408, then the connection reset, which ends the read) and lets
+  at most OMS_UNKEYED_BODY_READERS threads of a process wait on such bodies (503 beyond), so GETs
+  and keyed requests keep the others. A keyed body has no bound under granian. Under gunicorn
+  the body layer bounds every body's reads (408).
 - a malformed chunked framing ends the body where it breaks (granian drops the error), and the
   app judges the bytes before it: an empty or cut JSON document is a 400.
 - its own refusals (400 malformed request, 414 URL past 64 KiB, 431 past 100 headers) have empty
@@ -17,8 +22,9 @@ thread). What it does not do, and where oms/core/bodies.py or nginx steps in:
   oms/core/environ.py drops them again before anything reads the environ.
 
 Environment: HOST, PORT, WEB_CONCURRENCY (processes, default the CPU count), WEB_THREADS (Python
-threads per process, default 4), OMS_HEADER_READ_TIMEOUT_SECONDS (10, as nginx's
-client_header_timeout in deploy/), LOG_LEVEL, PROMETHEUS_MULTIPROC_DIR.
+threads per process, default 4; OMS_UNKEYED_BODY_READERS defaults to half of them),
+OMS_HEADER_READ_TIMEOUT_SECONDS (10, as nginx's client_header_timeout in deploy/), LOG_LEVEL,
+PROMETHEUS_MULTIPROC_DIR.
 
 `python -m oms.serving` serves; `oms serve` execs it, so the process systemd watches is granian's
 main process, which on SIGTERM stops accepting, lets in-flight requests finish and exits.

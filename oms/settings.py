@@ -209,6 +209,13 @@ OMS_READYZ_MIN_FREE_BYTES = int(os.environ.get("OMS_READYZ_MIN_FREE_BYTES", str(
 # A request body that makes no progress for this long is dropped (408), so a client that stops
 # sending cannot hold a worker (oms/core/bodies.py).
 OMS_BODY_READ_TIMEOUT_SECONDS = float(os.environ.get("OMS_BODY_READ_TIMEOUT_SECONDS", "10"))
+# Under granian, which puts no timeout on a body's reads, at most this many threads of a process
+# may wait on a body sent without an API key (the admin's forms, the login); past them such a
+# request is 503, so clients that stall their bodies leave the other threads to everyone else
+# (oms/core/bodies.py). Half the threads `oms serve` gives a process (WEB_THREADS), at least one.
+OMS_UNKEYED_BODY_READERS = int(
+    os.environ.get("OMS_UNKEYED_BODY_READERS") or max(1, int(os.environ.get("WEB_THREADS", "4")) // 2)
+)
 OMS_MAX_ITEMS_PER_ORDER = int(os.environ.get("OMS_MAX_ITEMS_PER_ORDER", "500"))
 # Free-form JSON fields (extra_field, attributes...) are refused past these bounds.
 OMS_MAX_JSON_DEPTH = int(os.environ.get("OMS_MAX_JSON_DEPTH", "8"))

@@ -238,6 +238,25 @@ def slow_clients(port: int, count: int, *, secure: bool = False) -> Iterator[Cal
             sock.close()
 
 
+@contextlib.contextmanager
+def stalled_bodies(port: int, count: int, path: str) -> Iterator[list[socket.socket]]:
+    """`count` connections that sent a POST's whole head to `path`, announcing a body of 100 bytes,
+    then 4 bytes of it, and send nothing more while held open."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sockets.append(sock)
+            sock.sendall(
+                f"POST {path} HTTP/1.1\r\nHost: oms.example.com\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nuser".encode()
+            )
+        yield sockets
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def _unanswered(sock: socket.socket) -> bool:
     sock.setblocking(False)
     try:

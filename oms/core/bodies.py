@@ -19,10 +19,22 @@ Every refusal carries the API's one error body.
 What depends on the server (oms/serving.py has granian's side):
 - each wait for body bytes is bounded by OMS_BODY_READ_TIMEOUT_SECONDS (as nginx's
   client_body_timeout bounds the wait between two reads), a body that stops arriving being 408,
-  where the server hands us its socket (gunicorn). granian does not, has no body timeout of its
-  own, and a read left waiting on another thread stops its worker answering anyone (tried), so
-  under granian a stalled body holds its thread until the client goes; nginx in front (deploy/)
-  reads bodies whole first, bounded by its own client_body_timeout.
+  where the server hands us its socket (gunicorn).
+- granian hands us no socket and has no body timeout of its own (its issue 728): its
+  `wsgi.input.read` waits, without the GIL, until the bytes asked for or the end of the body
+  arrive, holding the body's lock; and once the application returns, granian takes that lock
+  again, holding the GIL. So a read cannot simply be given up on another thread: the thread that
+  answered would wait for it with the GIL held, and no thread of the process would run until the
+  client went (tried). A body sent without a key (anyone can send one: the admin's forms, the
+  login) is therefore read on a thread of its own (`_TimedReads`), and when a read takes longer
+  than OMS_BODY_READ_TIMEOUT_SECONDS the 408 is sent with an error ending its body
+  (`_send(..., reset=True)`): granian then resets the connection, which ends the read left
+  waiting. And at most OMS_UNKEYED_BODY_READERS threads of a process wait on such bodies, the
+  next such request being 503 with Retry-After before a byte of its body is read, so GETs and
+  keyed requests keep the process's other threads while clients stall. A keyed body is read as
+  it comes, neither capped nor timed: its client is known (its key can be revoked), and the
+  create path pays no thread for it. nginx in front (deploy/) reads bodies whole first, bounded
+  by its own client_body_timeout.
 - a malformed chunked framing: gunicorn raises its ParseException (a chunk size that is not hex,
   a missing CRLF, a size line past 8 KiB), answered 400 at once here, and so is a chunk size
   larger than any body a path takes (`bound_chunk_sizes`, installed by oms/gunicorn_conf.py):
@@ -37,7 +49,10 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Callable, Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -97,8 +112,36 @@ def bound_chunk_sizes() -> None:
 
 
 class _Refused(Exception):
-    def __init__(self, response: HttpResponse):
+    def __init__(self, response: HttpResponse, *, reset: bool = False):
         self.response = response
+        # A read of the body was left waiting (`_TimedReads`): only the connection's reset ends it.
+        self.reset = reset
+
+
+class BodyStoppedArriving(Exception):
+    """Raised by a 408's body, once it is sent, to make granian reset the connection (it logs it)."""
+
+
+class _TimedReads:
+    """granian's wsgi.input, each read given up (TimeoutError) after `seconds`. granian's reads
+    cannot be interrupted, so each runs on a thread of its own, left waiting when it takes too
+    long; the answer must then reset the connection, which ends that read."""
+
+    def __init__(self, stream, seconds: float):
+        self.stream = stream
+        self.seconds = seconds
+
+    def read(self, size: int) -> bytes:
+        done: Future[bytes] = Future()
+
+        def run() -> None:
+            try:
+                done.set_result(self.stream.read(size))
+            except BaseException as error:  # the request's own failure, raised in its thread
+                done.set_exception(error)
+
+        threading.Thread(target=run, name="oms-body-read", daemon=True).start()
+        return done.result(timeout=self.seconds)
 
 
 class RequestBodies:
@@ -110,6 +153,9 @@ class RequestBodies:
         self.authenticate = authenticate
         # Its refusals carry what the middleware adds to Django's answers (nosniff, HSTS...).
         self.added_headers = AddedHeaders()
+        # One per process, as the app is: the threads that may wait on a body sent without a key
+        # where no timeout can end the wait (granian).
+        self.unkeyed_readers = threading.BoundedSemaphore(settings.OMS_UNKEYED_BODY_READERS)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         length = environ.get("CONTENT_LENGTH") or ""
@@ -118,9 +164,14 @@ class RequestBodies:
             return self.app(environ, start_response)  # no body (or a length Django refuses)
         try:
             self._check(environ)
-            body = self._read(environ, None if chunked else int(length))
+            declared = None if chunked else int(length)
+            if PRINCIPAL in environ or "gunicorn.socket" in environ:  # keyed, or timed by gunicorn
+                body = self._read(environ, declared)
+            else:
+                body = self._read_unkeyed(environ, declared)
         except _Refused as refused:
-            return _send(refused.response, start_response, self.added_headers(environ) or [])
+            added = self.added_headers(environ) or []
+            return _send(refused.response, start_response, added, reset=refused.reset)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         return self.app(environ, start_response)
@@ -152,20 +203,34 @@ class RequestBodies:
             close_old_connections()
             raise _Refused(failure_response(error)) from None
 
-    def _read(self, environ: dict, declared: int | None) -> bytes:
+    def _read_unkeyed(self, environ: dict, declared: int | None) -> bytes:
+        """A body anyone may send, where the server hands us no socket to time out (granian): read
+        by one of at most `unkeyed_readers` threads (503 when none is left), each read timed."""
+        if not self.unkeyed_readers.acquire(blocking=False):
+            raise _Refused(_busy())
+        try:
+            return self._read(environ, declared, timed=True)
+        finally:
+            self.unkeyed_readers.release()
+
+    def _read(self, environ: dict, declared: int | None, *, timed: bool = False) -> bytes:
         limit = body_limit(environ.get("PATH_INFO", ""))
         if declared is not None and declared > limit:
             raise _Refused(_too_large(limit))
         socket = environ.get("gunicorn.socket")  # granian has none: its reads wait without a bound
         previous = socket.gettimeout() if socket is not None else None
+        stream = environ["wsgi.input"]
         if socket is not None:
             socket.settimeout(settings.OMS_BODY_READ_TIMEOUT_SECONDS)
+        elif timed:
+            stream = _TimedReads(stream, settings.OMS_BODY_READ_TIMEOUT_SECONDS)
         try:
-            body = environ["wsgi.input"].read(limit + 1 if declared is None else declared)
+            body = stream.read(limit + 1 if declared is None else declared)
             if declared is None and len(body) > limit:
-                _drain(environ["wsgi.input"])
+                _drain(stream)
         except TimeoutError:
-            raise _Refused(_refusal(408, ErrorCode.TIMEOUT, "The body stopped arriving.")) from None
+            stopped = _refusal(408, ErrorCode.TIMEOUT, "The body stopped arriving.")
+            raise _Refused(stopped, reset=timed) from None
         except ParseException as error:
             message = f"The chunked body is malformed ({type(error).__name__})."
             raise _Refused(_refusal(400, ErrorCode.INVALID, message)) from None
@@ -218,14 +283,39 @@ def _refusal(status: int, code: ErrorCode, message: str) -> HttpResponse:
     return error_response(status, [Problem("", code, message)])
 
 
+def _busy() -> HttpResponse:
+    message = "Too many requests without a key are sending their bodies; retry in a moment."
+    response = _refusal(503, ErrorCode.UNAVAILABLE, message)
+    response["Retry-After"] = "1"
+    return response
+
+
 def _too_large(limit: int) -> HttpResponse:
     return _refusal(413, ErrorCode.TOO_LARGE, f"The request body is larger than {limit} bytes.")
 
 
-def _send(response: HttpResponse, start_response: Callable, added: list[tuple[str, str]]) -> Iterable[bytes]:
+# A 408 whose connection is reset: granian drops what it has not yet written when the error comes,
+# so the error waits this long after the answer (written within microseconds on an idle loop).
+_RESET_AFTER_SECONDS = 0.1
+
+
+def _send(
+    response: HttpResponse, start_response: Callable, added: list[tuple[str, str]], *, reset: bool = False
+) -> Iterable[bytes]:
     content = response.content
     own = {name.lower() for name in response.headers}
     extra = [(name, value) for name, value in added if name.lower() not in own]
-    headers = [*response.items(), *extra, ("Content-Length", str(len(content)))]
-    start_response(f"{response.status_code} {response.reason_phrase}", headers)
+    status, headers = f"{response.status_code} {response.reason_phrase}", [*response.items(), *extra]
+    if reset:
+        # Without a length granian streams the answer, so the error ending it reaches the
+        # connection (after a complete length it would wait for the unread body instead).
+        start_response(status, headers)
+        return _then_reset(content)
+    start_response(status, [*headers, ("Content-Length", str(len(content)))])
     return [content]
+
+
+def _then_reset(content: bytes) -> Iterator[bytes]:
+    yield content
+    time.sleep(_RESET_AFTER_SECONDS)
+    raise BodyStoppedArriving("the request body stopped arriving: the connection is reset after its 408")

@@ -41,7 +41,8 @@ class ErrorCode(StrEnum):
     ALREADY_CANCELLED = "already_cancelled"
     CANCELLATION_PENDING = "cancellation_pending"
     RATE_LIMITED = "rate_limited"
-    # 503 from the proxy in front (deploy/nginx/oms.conf): no replica could be reached; retry.
+    # 503, retry: the database or (from nginx, deploy/nginx/oms.conf) every replica could not be
+    # reached, or too many bodies without a key are being read (oms/core/bodies.py).
     UNAVAILABLE = "unavailable"
     OUT_OF_STOCK = "out_of_stock"
 
