@@ -81,8 +81,9 @@ def test_money_in_event_data_is_written_exactly(api):
 
 
 def test_order_created_data_keeps_the_detail_answers_key_order(api):
-    # Given orders created one by one and in bulk (the create statement writes their data as text)
-    created = api.create_order(minimal_body("EV-KEYS-1", extra_field={"z": 1, "a": [1.10, {"y": None}]}))
+    # Given an order whose JSON holds a newline (the create statement reads answers by line)
+    extra = {"z": 1, "a": [1.10, {"y": None}], "note": "two\nlines, a\ttab"}
+    created = api.create_order(minimal_body("EV-KEYS-1", extra_field=extra))
     assert created.status_code == 201, created.content
     # When the feed is read
     [event] = events(api)
@@ -93,7 +94,7 @@ def test_order_created_data_keeps_the_detail_answers_key_order(api):
     assert [list(row) for row in event["data"]["orderitem_set"]] == [
         list(row) for row in detail["orderitem_set"]
     ]
-    assert list(event["data"]["extra_field"]) == ["z", "a"]
+    assert event["data"]["extra_field"] == extra and list(event["data"]["extra_field"]) == ["z", "a", "note"]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's column type")
