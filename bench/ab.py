@@ -7,7 +7,9 @@ served by gunicorn at once, each on its own database migrated and filled by its 
 databases of one PostgreSQL cluster, or two SQLite files), so commits either side of a migration
 compare too; wrk drives one of them at a time, the two alternating run by run (A B, then B A,
 ...), the first round dropped as warm-up.
-The report is the median of each side and the ratio B / A, per database and connection count.
+The report is the median of each side and the ratio B / A, per database and connection count,
+with the CPU per order of the application server and of PostgreSQL (the whole cluster, the other
+side idle meanwhile).
 
 Environment: AB_ROUNDS (6, the first dropped), AB_DURATION (5 s per run), AB_ITEMS (3),
 AB_CONNECTIONS (4,16), AB_DATABASES (postgres,sqlite), AB_STOCK_POLICY (`ignore`: channel 1
@@ -62,8 +64,10 @@ def set_stock_policy(env: dict[str, str], root: Path, policy: str) -> None:
         server.oms(env, "shell", "-v", "0", "-c", code, root=root)
 
 
-def measure(srv: server.Server, token: str, items: int, connections: int, duration: int, wrk) -> dict:
-    """One wrk run against `srv`: created orders/s, p99 and the server's CPU per order."""
+def measure(srv: server.Server, token: str, items: int, connections: int, duration: int, wrk, db_cpu) -> dict:
+    """One wrk run against `srv`: created orders/s, p99, and the server's and the database's CPU
+    per order (`db_cpu`: the cluster's CPU seconds so far; the other side idles meanwhile). On a
+    machine whose other users come and go, CPU per order varies much less than orders/s."""
     spec = LoadSpec(
         base_url=srv.url,
         token=token,
@@ -72,16 +76,17 @@ def measure(srv: server.Server, token: str, items: int, connections: int, durati
         duration=duration,
         run_id=f"AB{secrets.token_hex(4)}",
     )
-    cpu0 = procstat.tree_cpu(srv.pid)
+    cpu0, db0 = procstat.tree_cpu(srv.pid), db_cpu()
     result = loadgen.run_load(spec, wrk)
     time.sleep(0.5)  # requests still queued when wrk stopped belong to this run's CPU
-    cpu1 = procstat.tree_cpu(srv.pid)
+    cpu1, db1 = procstat.tree_cpu(srv.pid), db_cpu()
     if not result.valid:
         raise RuntimeError(f"invalid run: {result.non_201_statuses} {result.socket_errors} {result.sample}")
     return {
         "orders_per_s": result.created_per_s,
         "p99_ms": result.latency_ms["p99"],
         "app_cpu_ms_per_order": 1000 * (cpu1 - cpu0) / result.created if result.created else 0.0,
+        "db_cpu_ms_per_order": 1000 * (db1 - db0) / result.created if result.created else 0.0,
     }
 
 
@@ -115,6 +120,8 @@ def run_database(kind: str, trees: dict[str, Path], wrk, config: dict) -> list[d
                 status, body = server.post_order(srv, token, f"AB-SMOKE-{side}-{secrets.token_hex(3)}", 1)
                 if status != 201:
                     raise RuntimeError(f"{side} answered {status}: {body}")
+            # SQLite's CPU is the application's own.
+            db_cpu = db.server_cpu if kind == "postgres" else lambda: 0.0
             rows = []
             for connections in config["connections"]:
                 runs: dict[str, list[dict]] = {"A": [], "B": []}
@@ -122,7 +129,13 @@ def run_database(kind: str, trees: dict[str, Path], wrk, config: dict) -> list[d
                     order = ("A", "B") if round_no % 2 == 0 else ("B", "A")
                     for side in order:
                         run = measure(
-                            servers[side], tokens[side], config["items"], connections, config["duration"], wrk
+                            servers[side],
+                            tokens[side],
+                            config["items"],
+                            connections,
+                            config["duration"],
+                            wrk,
+                            db_cpu,
                         )
                         if round_no:  # the first round warms both up
                             runs[side].append(run)
@@ -136,7 +149,7 @@ def summarise(kind: str, connections: int, runs: dict[str, list[dict]]) -> dict:
         return statistics.median(run[key] for run in runs[side])
 
     row = {"database": kind, "connections": connections, "runs": runs}
-    for key in ("orders_per_s", "p99_ms", "app_cpu_ms_per_order"):
+    for key in ("orders_per_s", "p99_ms", "app_cpu_ms_per_order", "db_cpu_ms_per_order"):
         row[key] = {"A": median("A", key), "B": median("B", key)}
         row[key]["ratio"] = row[key]["B"] / row[key]["A"] if row[key]["A"] else None
     return row
@@ -144,15 +157,18 @@ def summarise(kind: str, connections: int, runs: dict[str, list[dict]]) -> dict:
 
 def line(row: dict) -> str:
     ops, p99, cpu = row["orders_per_s"], row["p99_ms"], row["app_cpu_ms_per_order"]
+    db = row["db_cpu_ms_per_order"]
     return (
         f"| {row['database']:<8} | {row['connections']:>3} | {ops['A']:7.0f} | {ops['B']:7.0f} "
-        f"| {ops['ratio']:.3f} | {p99['A']:6.1f} | {p99['B']:6.1f} | {cpu['A']:5.2f} | {cpu['B']:5.2f} |"
+        f"| {ops['ratio']:.3f} | {p99['A']:6.1f} | {p99['B']:6.1f} | {cpu['A']:5.2f} | {cpu['B']:5.2f} "
+        f"| {db['A']:5.2f} | {db['B']:5.2f} |"
     )
 
 
 HEADER = (
-    "| database | conns | A ord/s | B ord/s | B / A | A p99 ms | B p99 ms | A cpu ms | B cpu ms |\n"
-    "|---|---|---|---|---|---|---|---|---|"
+    "| database | conns | A ord/s | B ord/s | B / A | A p99 ms | B p99 ms | A cpu ms | B cpu ms "
+    "| A db ms | B db ms |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 

@@ -7,10 +7,12 @@ The worker fans each event out to a Delivery per matching subscription and deliv
 
 from __future__ import annotations
 
+import functools
 import json
 from decimal import Decimal
 
 from django.db import models
+from psycopg.types.json import Json
 
 from oms.channels.models import Channel
 from oms.core.render import dumps
@@ -52,6 +54,31 @@ class ExactEncoder(json.JSONEncoder):
         return dumps(o).decode()
 
 
+class EventDataField(models.JSONField):
+    """Event data kept as the text it was written: PostgreSQL `json`, not `jsonb` (SQLite keeps
+    JSON as text anyway). It is only ever read back whole (the worker, the pull feed), never
+    queried into, so jsonb's parsed form bought nothing and cost every create its parse and
+    build: the create statement writes the order's answer as the app rendered it, its ids put
+    in as text, which `json` only validates. Keys keep the order they were written in."""
+
+    def db_type(self, connection):
+        return "json" if connection.vendor == "postgresql" else super().db_type(connection)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if connection.vendor != "postgresql":
+            return super().get_db_prep_value(value, connection, prepared)
+        if not prepared:
+            value = self.get_prep_value(value)
+        # As `json` (Django would send jsonb, turned back into text on the way in).
+        return None if value is None else Json(value, dumps=functools.partial(json.dumps, cls=self.encoder))
+
+    def select_format(self, compiler, sql, params):
+        # Read as text, decoded by `decoder` (psycopg would decode `json` itself, money as floats).
+        if compiler.connection.vendor == "postgresql":
+            return f"{sql}::text", params
+        return super().select_format(compiler, sql, params)
+
+
 class Event(models.Model):
     id = models.BigAutoField(primary_key=True)
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -61,7 +88,7 @@ class Event(models.Model):
     subject = models.CharField(max_length=64)
     occurred_at = models.DateTimeField()
     tx = models.BigIntegerField(db_default=CurrentTransaction(), editable=False)
-    data = models.JSONField(encoder=ExactEncoder, decoder=ExactDecoder)
+    data = EventDataField(encoder=ExactEncoder, decoder=ExactDecoder)
     # The X-Request-ID of the request that made the change, carried into the worker's delivery
     # log lines ("" for changes made outside a request: commands, the worker).
     request_id = models.CharField(max_length=128, blank=True, default="")

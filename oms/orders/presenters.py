@@ -20,6 +20,15 @@ def order_to_wire(
     return _ORDER(order, {"channel": channel, "items": items, "fund_transfer_ids": fund_transfer_ids})
 
 
+def created_order_to_wire(order: Order, detail: dict[str, Any]) -> dict[str, Any]:
+    """`order_to_wire` of an order just created, from its detail answer rendered for its event
+    before the insert (`OrderDetailOut` is `OrderOut` and the items), rather than rendering it
+    again: the insert changed only the ids and, by its reservation, `oversold`."""
+    answer = {key: value for key, value in detail.items() if key != "orderitem_set"}
+    answer.update(pk=order.pk, id=order.pk, oversold=order.oversold)
+    return answer
+
+
 def _fund_transfer_ids(order: Order) -> list[int]:
     return [transfer.pk for transfer in order.funds_transfer_transactions.all()]
 

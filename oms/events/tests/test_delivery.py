@@ -203,7 +203,7 @@ def test_a_delivery_log_line_carries_the_request_id_of_the_change(hook, api, cap
     with caplog.at_level("INFO", logger="oms.events.delivery"):
         worker.run_once()
     # Then its delivery line names the request, the event and the outcome
-    order_event = Event.objects.get(type="order.created", data__number="EV-RID-1")
+    order_event = Event.objects.get(type="order.created", subject=f"order:{answer.json()['id']}")
     lines = [getattr(r, FIELDS) for r in caplog.records if r.name == "oms.events.delivery"]
     [fields] = [f for f in lines if f["event"] == order_event.wire_id]
     assert (fields["request_id"], fields["type"], fields["ok"], fields["status"]) == (

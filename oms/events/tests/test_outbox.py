@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 
 from conftest import ApiClient
@@ -78,6 +78,40 @@ def test_money_in_event_data_is_written_exactly(api):
     text = api.get(FEED.format(1)).content.decode()
     # Then money is written as the detail endpoint writes it
     assert '"amount":100.00' in text
+
+
+def test_order_created_data_keeps_the_detail_answers_key_order(api):
+    # Given an order whose JSON holds a newline (the create statement reads answers by line)
+    extra = {"z": 1, "a": [1.10, {"y": None}], "note": "two\nlines, a\ttab"}
+    created = api.create_order(minimal_body("EV-KEYS-1", extra_field=extra))
+    assert created.status_code == 201, created.content
+    # When the feed is read
+    [event] = events(api)
+    # Then the data is the detail answer key for key, in its order (jsonb sorted them)
+    detail = api.get(order_url(created.json()["pk"])).json()
+    assert event["data"] == detail
+    assert list(event["data"]) == list(detail)
+    assert [list(row) for row in event["data"]["orderitem_set"]] == [
+        list(row) for row in detail["orderitem_set"]
+    ]
+    assert event["data"]["extra_field"] == extra and list(event["data"]["extra_field"]) == ["z", "a", "note"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's column type")
+def test_event_data_is_json_text_compressed_with_lz4():
+    # Given an order with enough items for its event's data to be compressed in its row
+    body = minimal_body("EV-LZ4", amount="1000.00")
+    body["order_item"] = [{"product": 1, "price": "100.00"} for _ in range(10)]
+    create_order(channel=Channel.objects.get(pk=1), payload=body)
+    # When its row is read
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_typeof(data)::text, pg_column_compression(data) FROM events_event "
+            "WHERE type = 'order.created' AND data::text LIKE %s",
+            ['%"EV-LZ4"%'],
+        )
+        # Then the data is json (kept as written, not parsed into jsonb), compressed with lz4
+        assert cursor.fetchall() == [("json", "lz4")]
 
 
 def test_a_replay_and_a_refused_create_record_nothing(api):

@@ -12,7 +12,7 @@ from oms.core.render import dumps
 from oms.idempotency.http import idempotent
 from oms.observe.context import note_order
 from oms.orders.api.router import create_router
-from oms.orders.presenters import order_to_wire
+from oms.orders.presenters import created_order_to_wire, order_to_wire
 from oms.orders.schemas import OrderCreateIn, OrderOut
 from oms.orders.services import create_order
 from oms.orders.services.create import OrderCreated
@@ -39,9 +39,12 @@ def create_orders(request: HttpRequest, channel_id: int) -> HttpResponse:
 def created_answer(result: OrderCreated, channel: Channel) -> tuple[int, bytes, dict[str, str]]:
     """Status, JSON body and headers of a create's answer: 201, or 200 for a replay. Shared with
     the fast lane (lane.py), which answers the same request without Django's request cycle."""
-    body = order_to_wire(
-        result.order, channel=channel, items=result.items, fund_transfer_ids=result.fund_transfer_ids
-    )
+    if result.detail is None:  # a replay: the stored order
+        body = order_to_wire(
+            result.order, channel=channel, items=result.items, fund_transfer_ids=result.fund_transfer_ids
+        )
+    else:
+        body = created_order_to_wire(result.order, result.detail)
     note_order("replayed" if result.replayed else "created", number=result.order.number)
     headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
     if result.warnings:

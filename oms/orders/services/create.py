@@ -81,6 +81,9 @@ class OrderCreated:
     fund_transfer_ids: list[int]
     replayed: bool = False
     warnings: list[str] = field(default_factory=list)
+    # A created order's detail answer, rendered for its event before the insert (ids None): the
+    # create's answer is made from it (`presenters.created_order_to_wire`). None for a replay.
+    detail: dict[str, Any] | None = None
 
 
 def create_order(*, channel: Channel, payload: Any) -> OrderCreated:
@@ -165,10 +168,11 @@ def write_order(
         with transaction.atomic() if two_steps or transfers or needs_transaction() else nullcontext():
             if in_one_statement:
                 wants = stock_wants([(order, items)], channel=channel)
+                detail = order_data(order, channel=channel, items=items, fund_transfer_ids=transfers)
                 found = insert_reserving_order(
                     order,
                     items,
-                    created=order_data(order, channel=channel, items=items, fund_transfer_ids=transfers),
+                    created=detail,
                     stock_lists=[want.stock_list_id for want in wants],
                     reject=stock_policy == Channel.StockPolicy.REJECT,
                 )
@@ -180,9 +184,10 @@ def write_order(
                     short = reserve_items([(order, items)], channel=channel, policy=stock_policy, now=now)
                     if short:
                         raise OutOfStock(short[0])
+                detail = order_data(order, channel=channel, items=items, fund_transfer_ids=transfers)
                 insert_orders(
                     [(order, items)],
-                    created=[order_data(order, channel=channel, items=items, fund_transfer_ids=transfers)],
+                    created=[detail],
                     reserved_at=order.created_date if reserving else None,
                 )
             if transfers:
@@ -200,7 +205,7 @@ def write_order(
                 raise ValidationFailed(problems) from None
             raise
         return _replay_or_conflict(existing, order, items, transfers)
-    return OrderCreated(order, items, transfers, warnings=prepared.warnings)
+    return OrderCreated(order, items, transfers, warnings=prepared.warnings, detail=detail)
 
 
 def _stored(order: Order) -> Order | None:

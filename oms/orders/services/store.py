@@ -288,16 +288,15 @@ def _insert_postgresql(
 ) -> None:
     orders = [_record(Order, order, position) for position, (order, _) in enumerate(batch)]
     request_id = current_request_id()
-    events = [
-        {"d": data, "n": order.number, "q": request_id}
-        for (order, _), data in zip(batch, created, strict=True)
-    ]
+    numbers = [order.number for order, _ in batch]
+    # One line per order (compact JSON has no raw newline: one in a string is written \n).
+    answers = "\n".join(dumps(_without_ids(data)).decode() for data in created)
     rows = [(order, item) for order, order_items in batch for item in order_items]
     items = [
         _record(OrderItem, item, position, n=order.number) for position, (order, item) in enumerate(rows)
     ]
     with connection.cursor() as cursor:
-        parameters = [_json(orders), _json(items), dumps(events).decode()]
+        parameters = [_json(orders), _json(items), request_id, numbers, answers]
         if reserved_at is None:
             cursor.execute(_postgresql_statement(), parameters)
         else:
@@ -309,6 +308,14 @@ def _insert_postgresql(
             order_pk, item_pk = next(ids)
             vars(order)[_PK] = order_pk
             vars(item).update({_PK: item_pk, "order_id": order_pk})
+
+
+def _without_ids(data: dict[str, Any]) -> dict[str, Any]:
+    # The statement writes the order's ids in front of the rest of its answer (`_events_cte`).
+    return {key: value for key, value in data.items() if key not in _IDS}
+
+
+_IDS = frozenset(("pk", "id"))
 
 
 def _record(model: type[models.Model], row: models.Model, position: int, **extra) -> dict:
@@ -520,15 +527,34 @@ def _items_cte(source: str, *, returned: bool, values: dict[str, str] | None = N
     )
 
 
-def _events_cte(data: str = "r.d", joined: str = "") -> str:
+def _events_cte(patched: str | None = None, joined: str = "") -> str:
+    """Without `patched`, the data is built as text from three parameters, the request id, the
+    orders' numbers (an array) and their answers rendered without their ids (a line of text
+    each, zipped with the numbers by ROWS FROM): the order's ids written in front of its answer,
+    cast to the column's type, json, which only validates it. Per create, in psql: reading a
+    4.3 KB answer out of a JSON parameter took 0.041 ms (jsonb_to_recordset into jsonb, 0.048,
+    then patched by ||), splitting the lines 0.006 ms, the ids and the cast 0.014 ms.
+    `patched`: the reserving statement's data, a jsonb expression of its answer "d" (with ids
+    None), to which the ids are joined in jsonb."""
     number = _quoted(Order._meta.get_field("number").column)
+    if patched is None:
+        ids = "json_agg(id ORDER BY id)"
+        data = (
+            "('{\"pk\":' || o.id || ',\"id\":' || o.id || ',\"item_ids\":' || g.a || ',' "
+            "|| substr(r.d, 2))::json"
+        )
+        request_id = "%s"
+        source = "ROWS FROM (unnest(%s::text[]), string_to_table(%s, E'\\n')) r(n, d)"
+    else:
+        ids = "jsonb_agg(id ORDER BY id)"
+        data = f"{patched} || jsonb_build_object('pk', o.id, 'id', o.id, 'item_ids', g.a)"
+        request_id = "r.q"
+        source = "jsonb_to_recordset(%s::jsonb) r(d jsonb, n varchar, q text)"
     return (
-        "g AS (SELECT order_id, jsonb_agg(id ORDER BY id) a FROM i GROUP BY order_id), "
+        f"g AS (SELECT order_id, {ids} a FROM i GROUP BY order_id), "
         f"e AS (INSERT INTO {_quoted(Event._meta.db_table)} (channel_id, type, subject, occurred_at, data, request_id) "
-        f"SELECT o.channel_id, 'order.created', 'order:' || o.id, o.created_date, "
-        f"{data} || jsonb_build_object('pk', o.id, 'id', o.id, 'item_ids', g.a), r.q "
-        f"FROM jsonb_to_recordset(%s::jsonb) r(d jsonb, n varchar, q text) "
-        f"JOIN o ON o.{number} = r.n JOIN g ON g.order_id = o.id{joined})"
+        f"SELECT o.channel_id, 'order.created', 'order:' || o.id, o.created_date, {data}, {request_id} "
+        f"FROM {source} JOIN o ON o.{number} = r.n JOIN g ON g.order_id = o.id{joined})"
     )
 
 

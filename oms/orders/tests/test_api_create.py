@@ -6,9 +6,12 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from conftest import SEED_RESPONSE, ApiClient
-from oms.access.services import create_api_key
+from oms.access.services import clear_key_cache, create_api_key
+from oms.catalog.models import ProductStock
+from oms.channels.models import Channel
 from oms.orders.models import Order, OrderItem
-from oms.orders.tests.payloads import minimal_body
+from oms.orders.tests.given import order_url
+from oms.orders.tests.payloads import every_kind_body, minimal_body
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/channel/{}/create_orders/"
@@ -315,3 +318,19 @@ def test_channel_apps_item_carrier_shipping_code_is_a_real_field(api):
     assert response.status_code == 201
     assert "Warning" not in response
     assert OrderItem.objects.get(order__number="CSC-1").carrier_shipping_code == "YK-42"
+
+
+@pytest.mark.parametrize("policy", [Channel.StockPolicy.IGNORE, Channel.StockPolicy.RESERVE])
+def test_the_create_answer_is_the_detail_answer_without_its_items(api, policy):
+    # Given channel 1 under `policy`, product 1 without units (reserving it oversells the order)
+    Channel.objects.filter(pk=1).update(stock_policy=policy)
+    clear_key_cache()
+    ProductStock.objects.filter(stock_list_id=1, product_id=1).update(stock=0, sold_quantity_unreported=0)
+    # When an order covering every kind of column is created
+    created = api.create_order(every_kind_body("ANSWER-1"))
+    assert created.status_code == 201, created.content
+    # Then its answer is the detail answer without the items, key for key and in its order
+    detail = api.get(order_url(created.json()["pk"])).json()
+    del detail["orderitem_set"]
+    assert list(created.json().items()) == list(detail.items())
+    assert created.json()["oversold"] is (policy == Channel.StockPolicy.RESERVE)
