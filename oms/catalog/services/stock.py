@@ -182,7 +182,9 @@ def reservation_sql(items: str, *, product: str, quantity: str) -> str:
       pk: the statement runs on a generic plan (kept prepared), which counts 100 items (a
       set-returning function's default) whatever the order has, and with the rows joined to the
       items it scanned a stock list of 3,000 rows on every create (0.15 ms of PostgreSQL's CPU
-      per reserving create, a quarter of what reserving added);
+      per reserving create, a quarter of what reserving added). `u` finds them by pk for the
+      same reason (joined to k, counted 10 rows, the plan's choice between the pk and a scan
+      of the list was a close one);
     - w: per item p; r, the row reserved on (NULL: none); x, oversold (its units, with those of
       the items before it on the same row, exceed the row's adjusted stock, or it has no row);
       y, short (the order's units on its row exceed the adjusted stock, or it has no row); a;
@@ -202,8 +204,8 @@ def reservation_sql(items: str, *, product: str, quantity: str) -> str:
         f"(PARTITION BY v.s, v.{product}) > k.a y FROM {items} v LEFT JOIN k ON k.s = v.s AND k.pr = v.{product}), "
         "f AS (SELECT NOT %s::bool OR NOT bool_or(y) ok, bool_or(x) x FROM w), "
         f'u AS (UPDATE "{_TABLE}" t SET sold_quantity_unreported = t.sold_quantity_unreported + d.q, '
-        "modified_date = %s FROM d WHERE t.stock_list_id = d.s AND t.product_id = d.pr "
-        "AND t.id IN (SELECT id FROM k) AND (SELECT ok FROM f) RETURNING t.*), "
+        "modified_date = %s FROM d WHERE t.id = ANY(ARRAY(SELECT id FROM k)) "
+        "AND t.stock_list_id = d.s AND t.product_id = d.pr AND (SELECT ok FROM f) RETURNING t.*), "
         f"sc AS ({stock_changes_sql('u')})"
     )
 
