@@ -82,6 +82,12 @@ bench-ab: install-dev
 bench-stock-ab: install-dev
 	cd bench && ../$(BIN)/python stock_ab.py $(or $(A),HEAD~1) $(or $(B),HEAD)
 
+.PHONY: bench-stock-profile
+# Where a reserving create's cost goes, against one without stock: CPU of the app and of its
+# PostgreSQL backend, WAL and the statement's time per create, in one process (bench/stock_profile.py).
+bench-stock-profile: install-dev
+	$(BIN)/python bench/stock_profile.py $(ARGS)
+
 .PHONY: bench-servers bench-storage
 # gunicorn sync, gunicorn gthread and granian, each behind deploy/'s nginx, side by side
 # (docs/scaling.md); bytes per stored order and index growth on PostgreSQL.

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
+import psycopg.sql
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -13,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from conftest import ApiClient
 from oms.access.services import clear_key_cache
-from oms.catalog.models import ProductStock
+from oms.catalog.models import Product, ProductStock
 from oms.channels.models import Channel
 from oms.orders.api.lane import CreateOrderLane
 from oms.orders.models import Order, OrderHistory
@@ -152,6 +154,52 @@ def test_a_reserving_create_is_one_statement_on_postgresql(api, token, stock_pol
         f'"{table}"' in touching[0] for table in ("orders_order", "catalog_productstock", "events_event")
     )
     assert [stock_row(p).sold_quantity_unreported for p in (1, 2, 3)] == [2, 1, 1]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan of the one statement")
+def test_the_reserving_statement_finds_its_stock_rows_by_index_in_a_stock_list_of_thousands(api):
+    # Given a reserving channel whose stock list holds 3,000 rows, analyzed
+    policy("reserve")
+    Product.objects.bulk_create(Product(sku=f"MANY-{n}", name="Many") for n in range(3000))
+    ProductStock.objects.bulk_create(
+        ProductStock(stock_list_id=1, product=p) for p in Product.objects.filter(sku__startswith="MANY-")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    # When an order of 3 products is created, its statement captured
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        assert api.create_order(order_of("PLAN-1", (1, 1), (2, 1), (3, 1))).status_code == 201
+    sql, params = next((sql, params) for sql, params in statements if "catalog_productstock" in sql)
+    # Then its plan as PostgreSQL keeps it prepared (generic) reads no stock row it does not
+    # want: with the rows looked up by a join, the planner, counting on 100 items (a set-returning
+    # function's default), scanned the 3,000 rows of the list on every create
+    raw = connection.connection
+    numbered = iter(range(1, sql.count("%s") + 1))
+    literals = ", ".join(psycopg.sql.Literal(value).as_string(raw) for value in params)
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        cursor.execute("PREPARE reserving AS " + re.sub("%s", lambda _: f"${next(numbered)}", sql))
+        cursor.execute(f"EXPLAIN (FORMAT JSON) EXECUTE reserving({literals})")
+        plan = cursor.fetchone()[0]
+        cursor.execute("DEALLOCATE reserving; RESET plan_cache_mode")
+    scanned = [
+        node["Node Type"]
+        for node in _nodes(plan[0]["Plan"])
+        if node.get("Relation Name") == "catalog_productstock"
+    ]
+    assert scanned and "Seq Scan" not in scanned, scanned
+
+
+def _nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from _nodes(child)
 
 
 def test_reject_accepts_an_order_that_fits_exactly_and_a_replay_reserves_nothing_again(api):
