@@ -149,7 +149,15 @@ def main() -> int:
                     names = list(served) if round_no % 2 == 0 else list(reversed(served))
                     for name in names:
                         pid, _, url = served[name]
-                        run = measure(server.Server(pid=pid, url=url), token, 3, connections, duration, wrk)
+                        run = measure(
+                            server.Server(pid=pid, url=url),
+                            token,
+                            3,
+                            connections,
+                            duration,
+                            wrk,
+                            db.server_cpu,
+                        )
                         if round_no:
                             runs[name].append(run)
                 for name, measured in runs.items():
@@ -157,7 +165,7 @@ def main() -> int:
                     rows.setdefault(name, {})[connections] = row
                     print(
                         f"| {name:<16} | {connections:>3} | {row['orders_per_s']:6.0f} | {row['p99_ms']:6.1f} "
-                        f"| {row['app_cpu_ms_per_order']:5.2f} |",
+                        f"| {row['app_cpu_ms_per_order']:5.2f} | {row['db_cpu_ms_per_order']:5.2f} |",
                         flush=True,
                     )
             for name, (_, port, _) in served.items():
