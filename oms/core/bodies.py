@@ -34,7 +34,9 @@ What depends on the server (oms/serving.py has granian's side):
   keyed requests keep the process's other threads while clients stall. A keyed body is read as
   it comes, neither capped nor timed: its client is known (its key can be revoked), and the
   create path pays no thread for it. nginx in front (deploy/) reads bodies whole first, bounded
-  by its own client_body_timeout.
+  by its own client_body_timeout: a request from a trusted proxy (OMS_TRUSTED_PROXIES, marked by
+  oms/core/proxy.py) is read as a keyed one, so a burst of logins behind nginx never meets the
+  cap nor costs a thread each.
 - a malformed chunked framing: gunicorn raises its ParseException (a chunk size that is not hex,
   a missing CRLF, a size line past 8 KiB), answered 400 at once here, and so is a chunk size
   larger than any body a path takes (`bound_chunk_sizes`, installed by oms/gunicorn_conf.py):
@@ -64,6 +66,7 @@ from gunicorn.http.errors import InvalidChunkSize, ParseException
 from oms.core.added_headers import AddedHeaders
 from oms.core.errors import DomainError, ErrorCode, Problem
 from oms.core.http import API_PREFIX, AUTH_CHALLENGE, error_response, failure_response
+from oms.core.proxy import FROM_PROXY
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +168,8 @@ class RequestBodies:
         try:
             self._check(environ)
             declared = None if chunked else int(length)
-            if PRINCIPAL in environ or "gunicorn.socket" in environ:  # keyed, or timed by gunicorn
+            # keyed, timed by gunicorn, or already read whole by our nginx
+            if PRINCIPAL in environ or "gunicorn.socket" in environ or FROM_PROXY in environ:
                 body = self._read(environ, declared)
             else:
                 body = self._read_unkeyed(environ, declared)

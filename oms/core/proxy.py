@@ -5,7 +5,9 @@ travel in X-Forwarded-For and X-Forwarded-Proto. Anyone can send those headers, 
 believed only from a trusted proxy: from it, the client's address (the nearest untrusted one in
 X-Forwarded-For) becomes REMOTE_ADDR, which the login throttle counts by, and X-Forwarded-Proto
 is kept for SECURE_PROXY_SSL_HEADER; from any other peer both headers are dropped before the
-lanes or Django see them.
+lanes or Django see them. A request from a trusted proxy is marked (FROM_PROXY): our nginx has
+read its body whole before passing it on (deploy/nginx/oms.conf), so the body layer need not
+guard against it stalling.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import ipaddress
 from collections.abc import Callable, Iterable
 
 _FORWARDED = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO")
+FROM_PROXY = "oms.from_proxy"
 
 
 class TrustedProxies:
@@ -25,6 +28,7 @@ class TrustedProxies:
 
     def __call__(self, environ: dict, start_response: Callable):
         if self._trusted(environ.get("REMOTE_ADDR", "")):
+            environ[FROM_PROXY] = True
             client = self._client(environ.get("HTTP_X_FORWARDED_FOR", ""))
             if client is not None:
                 environ["REMOTE_ADDR"] = client

@@ -183,3 +183,43 @@ def test_the_body_layers_refusals_carry_the_headers_djangos_answers_do():
     assert {name: layer_headers.get(name) for name in security} == {
         name: django_headers[name] for name in security
     }
+
+
+@pytest.mark.parametrize("from_proxy, status", [(False, "503 Service Unavailable"), (True, "200 OK")])
+def test_a_body_without_a_key_meets_the_readers_cap_unless_a_trusted_proxy_read_it_first(
+    settings, from_proxy, status
+):
+    from oms.core.proxy import TrustedProxies
+
+    # Given a process whose one reader of bodies sent without a key is taken (a client stalling)
+    settings.OMS_UNKEYED_BODY_READERS = 1
+    read = []
+
+    def app(environ, start_response):
+        read.append(environ["wsgi.input"].read())
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b""]
+
+    bodies = RequestBodies(app, authenticate=lambda header: None)
+    assert bodies.unkeyed_readers.acquire(blocking=False)
+    layers = TrustedProxies(bodies, ["10.0.0.1"])
+    # When a login form comes straight from a client, or through our nginx (a trusted proxy)
+    form = b"username=a&password=b"
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/admin/login/",
+        "REMOTE_ADDR": "10.0.0.1" if from_proxy else "192.0.2.7",
+        "HTTP_X_FORWARDED_FOR": "192.0.2.7",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(form)),
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(form),
+    }
+    started = []
+    b"".join(layers(environ, lambda *args: started.append(args)))
+    # Then straight it is refused at once, unread (503, retry); through nginx, which read the body
+    # whole before passing it on, it is read as it comes
+    assert started[0][0] == status
+    assert read == ([form] if from_proxy else [])
