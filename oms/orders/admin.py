@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from oms.core.csv_export import CsvExportMixin
 from oms.core.errors import DomainError
@@ -90,6 +91,10 @@ _ORDER_FOREIGN_KEYS = [field.name for field in Order._meta.concrete_fields if fi
 
 class ReadOnlyAdminMixin:
     """Rows that only the services write: operators may look, not add, change or delete."""
+
+    # The forms Django still builds for the read-only page (and its filters): https, as Django 6
+    # assumes, instead of its deprecated http default.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
