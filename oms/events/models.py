@@ -7,12 +7,10 @@ The worker fans each event out to a Delivery per matching subscription and deliv
 
 from __future__ import annotations
 
-import functools
 import json
 from decimal import Decimal
 
 from django.db import models
-from psycopg.types.json import Json
 
 from oms.channels.models import Channel
 from oms.core.render import dumps
@@ -55,28 +53,26 @@ class ExactEncoder(json.JSONEncoder):
 
 
 class EventDataField(models.JSONField):
-    """Event data kept as the text it was written: PostgreSQL `json`, not `jsonb` (SQLite keeps
+    """Event data kept as the text it was written: PostgreSQL `text`, not `jsonb` (SQLite keeps
     JSON as text anyway). It is only ever read back whole (the worker, the pull feed), never
     queried into, so jsonb's parsed form bought nothing and cost every create its parse and
     build: the create statement writes the order's answer as the app rendered it, its ids put
-    in as text, which `json` only validates. Keys keep the order they were written in."""
+    in as text, cast once to json to check it. Keys keep the order they were written in.
+
+    Why `text` and not `json`: psycopg decodes the types it knows, json among them, so a process
+    of the release before (its `data` a JSONField over jsonb, which Django has psycopg hand over
+    as text) would get a dict where Django expects text, and fail, while a rolling upgrade runs
+    it against the new schema. text it reads as it read jsonb."""
 
     def db_type(self, connection):
-        return "json" if connection.vendor == "postgresql" else super().db_type(connection)
+        return "text" if connection.vendor == "postgresql" else super().db_type(connection)
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if connection.vendor != "postgresql":
             return super().get_db_prep_value(value, connection, prepared)
         if not prepared:
             value = self.get_prep_value(value)
-        # As `json` (Django would send jsonb, turned back into text on the way in).
-        return None if value is None else Json(value, dumps=functools.partial(json.dumps, cls=self.encoder))
-
-    def select_format(self, compiler, sql, params):
-        # Read as text, decoded by `decoder` (psycopg would decode `json` itself, money as floats).
-        if compiler.connection.vendor == "postgresql":
-            return f"{sql}::text", params
-        return super().select_format(compiler, sql, params)
+        return None if value is None else json.dumps(value, cls=self.encoder)
 
 
 class Event(models.Model):

@@ -16,6 +16,7 @@ from conftest import ApiClient
 from oms.access.services import clear_key_cache
 from oms.catalog.models import ProductStock
 from oms.channels.models import Channel
+from oms.events.models import Event, ExactEncoder
 from oms.orders.api.lane import CreateOrderLane
 from oms.orders.models import Order
 from oms.orders.services import create_order
@@ -98,7 +99,7 @@ def test_order_created_data_keeps_the_detail_answers_key_order(api):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's column type")
-def test_event_data_is_json_text_compressed_with_lz4():
+def test_event_data_is_text_compressed_with_lz4():
     # Given an order with enough items for its event's data to be compressed in its row
     body = minimal_body("EV-LZ4", amount="1000.00")
     body["order_item"] = [{"product": 1, "price": "100.00"} for _ in range(10)]
@@ -110,8 +111,26 @@ def test_event_data_is_json_text_compressed_with_lz4():
             "WHERE type = 'order.created' AND data::text LIKE %s",
             ['%"EV-LZ4"%'],
         )
-        # Then the data is json (kept as written, not parsed into jsonb), compressed with lz4
-        assert cursor.fetchall() == [("json", "lz4")]
+        # Then the data is text (kept as written, not parsed into jsonb), compressed with lz4
+        assert cursor.fetchall() == [("text", "lz4")]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's column type")
+def test_a_process_of_the_release_before_reads_the_event_data_as_it_did():
+    from django.db import models
+
+    # Given an order's event written by this release
+    order = create_order(channel=Channel.objects.get(pk=1), payload=minimal_body("EV-ROLLING")).order
+    event = Event.objects.get(subject=f"order:{order.pk}")
+    # When a replica still running the release before (its `data` a plain JSONField over jsonb)
+    # reads the row during a rolling upgrade
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT data FROM events_event WHERE id = %s", [event.pk])
+        (raw,) = cursor.fetchone()
+    before = models.JSONField().from_db_value(raw, None, connection)
+    # Then psycopg hands it the text, as it did jsonb, and it decodes the same data
+    assert isinstance(raw, str)
+    assert before == json.loads(json.dumps(event.data, cls=ExactEncoder))
 
 
 def test_a_replay_and_a_refused_create_record_nothing(api):
