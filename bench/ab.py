@@ -61,7 +61,7 @@ def set_stock_policy(env: dict[str, str], root: Path, policy: str) -> None:
             "from oms.channels.models import Channel; "
             f"hasattr(Channel, 'StockPolicy') and Channel.objects.filter(pk=1).update(stock_policy={policy!r})"
         )
-        server.oms(env, "shell", "-v", "0", "-c", code, root=root)
+        server.shell(env, code, root=root)
 
 
 def measure(srv: server.Server, token: str, items: int, connections: int, duration: int, wrk, db_cpu) -> dict:

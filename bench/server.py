@@ -45,6 +45,11 @@ def oms(env: dict[str, str], *args: str, root: Path = ROOT) -> str:
     return out.stdout
 
 
+def shell(env: dict[str, str], code: str, *, root: Path = ROOT) -> str:
+    """Python `code` run by `oms shell` (Django set up) from the source tree `root`."""
+    return oms(env, "shell", "-v", "0", "-c", code, root=root)
+
+
 def prepare(env: dict[str, str], root: Path = ROOT) -> str:
     """Create the schema and the demo data; returns the demo API token."""
     oms(env, "migrate", "--noinput", "-v", "0", root=root)

@@ -34,12 +34,8 @@ def set_policy(env: dict[str, str], policy: str) -> None:
 
 def stocked_pool(env: dict[str, str]) -> None:
     """Products 1..POOL (the demo's 3 and new ones), each with ample stock in stock list 1."""
-    server.oms(
+    server.shell(
         env,
-        "shell",
-        "-v",
-        "0",
-        "-c",
         "from oms.catalog.models import Product, ProductStock; "
         f"new = {POOL} - Product.objects.count(); "
         "Product.objects.bulk_create(Product(sku=f'BENCH-{n}', name='Bench') for n in range(new)); "
@@ -56,14 +52,7 @@ def analyze(env: dict[str, str]) -> None:
     as scans of tables it believed nearly empty: the reserving scenario measured a database
     whose autovacuum had not run yet (bench/stock_ab.py found it: 0.6 ms more per create for
     every 1,000 orders created, flat once analyzed)."""
-    server.oms(
-        env,
-        "shell",
-        "-v",
-        "0",
-        "-c",
-        "from django.db import connection; connection.cursor().execute('ANALYZE')",
-    )
+    server.shell(env, "from django.db import connection; connection.cursor().execute('ANALYZE')")
 
 
 def run(bench, env: dict[str, str]) -> dict:
