@@ -81,13 +81,17 @@ def test_money_in_event_data_is_written_exactly(api):
     assert '"amount":100.00' in text
 
 
-def test_order_created_data_keeps_the_detail_answers_key_order(api):
-    # Given an order whose JSON holds a newline (the create statement reads answers by line)
+@pytest.mark.parametrize("policy", [Channel.StockPolicy.IGNORE, Channel.StockPolicy.RESERVE])
+def test_order_created_data_keeps_the_detail_answers_key_order(api, policy):
+    # Given a channel reserving stock or not (PostgreSQL: two create statements)
+    Channel.objects.filter(pk=1).update(stock_policy=policy)
+    clear_key_cache()
+    # and an order whose JSON holds a newline (the create statement reads answers by line)
     extra = {"z": 1, "a": [1.10, {"y": None}], "note": "two\nlines, a\ttab"}
     created = api.create_order(minimal_body("EV-KEYS-1", extra_field=extra))
     assert created.status_code == 201, created.content
     # When the feed is read
-    [event] = events(api)
+    [event] = events(api, type="order.created")
     # Then the data is the detail answer key for key, in its order (jsonb sorted them)
     detail = api.get(order_url(created.json()["pk"])).json()
     assert event["data"] == detail
