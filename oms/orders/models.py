@@ -268,22 +268,30 @@ class OrderHistory(models.Model):
         ORDER_STATUS = "order_status", "order status"
         STOCK = "stock", "stock reserved or released"
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
+    # orderhistory_order_idx (order, id) answers every lookup by order: no index of its own.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history", db_index=False)
     item = models.ForeignKey(
-        OrderItem, on_delete=models.CASCADE, null=True, blank=True, related_name="history"
+        OrderItem, on_delete=models.CASCADE, null=True, blank=True, related_name="history", db_index=False
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     from_value = models.CharField(max_length=32, blank=True)
     to_value = models.CharField(max_length=32, blank=True)
     reason = models.ForeignKey(
-        CancellationReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        CancellationReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     note = models.TextField(blank=True, help_text="Why, in words.")
     # Other fields changed: {"tracking_number": {"from": "", "to": "TR1"}}.
     changes = models.JSONField(default=dict, blank=True)
-    api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     actor = models.CharField(max_length=150, help_text="The key's or user's name at the time.")
     created_date = models.DateTimeField(auto_now_add=True)
@@ -292,7 +300,20 @@ class OrderHistory(models.Model):
         ordering = ["id"]
         verbose_name = "order history entry"
         verbose_name_plural = "order history"
-        indexes = [models.Index(fields=["order", "id"], name="orderhistory_order_idx")]
+        # A history row enters every index of the table: a reserving create writes one per item.
+        # Those of the optional references (who, why, which item) hold only the rows that have
+        # one: 7 index entries per row before, 3 for an item's row written by an order (pk, order,
+        # item), 2 for the order's own (bench-stock-profile: 0.03 ms of the backend's CPU per
+        # reserving create of 3 items, 0.8 KB of WAL).
+        indexes = [
+            models.Index(fields=["order", "id"], name="orderhistory_order_idx"),
+            *_set_only(
+                ("item", "orderhistory_item_idx"),
+                ("reason", "orderhistory_reason_idx"),
+                ("api_key", "orderhistory_api_key_idx"),
+                ("user", "orderhistory_user_idx"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of order {self.order_id}: {self.from_value} -> {self.to_value}"

@@ -29,6 +29,11 @@ def _plan(sql: str) -> str:
         ("orders_order", "external_status_id", "order_external_status_idx"),
         ("orders_orderitem", "price_list_id", "item_price_list_idx"),
         ("orders_orderitem", "parent_id", "item_parent_idx"),
+        ("orders_orderhistory", "item_id", "orderhistory_item_idx"),
+        ("orders_orderhistory", "reason_id", "orderhistory_reason_idx"),
+        ("orders_orderhistory", "api_key_id", "orderhistory_api_key_idx"),
+        ("orders_orderhistory", "user_id", "orderhistory_user_idx"),
+        ("orders_orderhistory", "order_id", "orderhistory_order_idx"),
     ],
 )
 def test_a_lookup_by_an_optional_reference_uses_its_partial_index(table, column, index):
@@ -37,3 +42,21 @@ def test_a_lookup_by_an_optional_reference_uses_its_partial_index(table, column,
 
 def test_orders_with_mismatched_totals_are_found_by_their_index():
     assert "order_totals_mismatch_idx" in _plan("SELECT id FROM orders_order WHERE totals_mismatch")
+
+
+def test_an_order_history_row_enters_only_the_indexes_of_what_it_has():
+    # Given the history's indexes (every history row written enters each index it matches)
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "orders_orderhistory")
+    indexed = sorted(
+        tuple(info["columns"]) for info in indexes.values() if info["index"] and not info["primary_key"]
+    )
+    # Then each column is indexed once (the order by orderhistory_order_idx alone), and the
+    # optional references are the partial indexes tested above
+    assert indexed == [
+        ("api_key_id",),
+        ("item_id",),
+        ("order_id", "id"),
+        ("reason_id",),
+        ("user_id",),
+    ]
