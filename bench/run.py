@@ -226,8 +226,8 @@ class Bench:
         """p50/p90/p99 at ~80 % of the peak rate: closed loop with exponential think time.
 
         wrk has no fixed-rate mode; with think time t, each connection's cycle is t + latency, so
-        t is calibrated by short runs (at most five) until the rate is within 10 % of the target;
-        the run reports the fraction of the peak it reached.
+        t is calibrated by short runs (`loadgen.think_for_rate`) until the rate is within 5 % of
+        the target; the run reports the fraction of the peak it reached.
         """
         runs = [r["app"] for r in rows if r["app"]["items"] == items and r["app"]["valid"]]
         if not runs:
@@ -240,14 +240,14 @@ class Bench:
         base = min((r for r in runs if r["orders_per_s"] >= target), key=lambda r: r["connections"])
         connections = base["connections"]
         cycle = connections * 1000 / target  # ms per request and connection at the target rate
-        think = max(0.0, cycle - base["latency_ms"]["mean"] * PEAK_FRACTION)
-        for _ in range(5):
-            trial = self.measure(items, connections, duration=2, think_ms=think, products=products)
-            if trial["orders_per_s"] <= 0 or abs(trial["orders_per_s"] / target - 1) <= 0.1:
-                break
-            # Correct the cycle by what the trial showed, within bounds so that one noisy trial
-            # cannot send the next one far off.
-            think = min(2 * cycle, max(0.0, think + cycle - connections * 1000 / trial["orders_per_s"]))
+        think = loadgen.think_for_rate(
+            lambda think_ms: self.measure(
+                items, connections, duration=2, think_ms=think_ms, products=products
+            )["orders_per_s"],
+            target=target,
+            think_ms=max(0.0, cycle - base["latency_ms"]["mean"] * PEAK_FRACTION),
+            connections=connections,
+        )
         result = self.measure(items, connections, think_ms=think, products=products)
         result["peak_orders_per_s"] = peak["orders_per_s"]
         result["fraction_of_peak"] = result["orders_per_s"] / peak["orders_per_s"]

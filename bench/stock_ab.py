@@ -114,12 +114,21 @@ def main() -> int:
             if round_no == 0:
                 analyze(db)
         # The contention scenario at ~80 % of each side's peak: a think time per connection that
-        # brings its cycle (think + latency) to what that rate needs.
+        # brings its cycle (think + latency) to what that rate needs, found by short trials.
+        stock.set_policy(env, "reject")
         for side in ("A", "B"):
             peak = statistics.median(r["orders_per_s"] for r in runs["contention"][side])
             latency = statistics.median(r["mean_ms"] for r in runs["contention"][side])
             cycle = stock.CONNECTIONS * 1000 / (0.8 * peak)
-            runs["at_80pct"][side].append({"think_ms": max(0.0, cycle - 0.8 * latency), "peak": peak})
+            think = loadgen.think_for_rate(
+                lambda think_ms, side=side: measure(
+                    servers[side], db, token, "contention", 2, wrk, think_ms=think_ms
+                )["orders_per_s"],
+                target=0.8 * peak,
+                think_ms=max(0.0, cycle - 0.8 * latency),
+                connections=stock.CONNECTIONS,
+            )
+            runs["at_80pct"][side].append({"think_ms": think, "peak": peak})
         for round_no in range(max(1, rounds - 1)):
             for side in ("A", "B") if round_no % 2 == 0 else ("B", "A"):
                 think = runs["at_80pct"][side][0]["think_ms"]
