@@ -470,9 +470,10 @@ def _reserving_statement() -> str:
 
     The order.created data was rendered before the reservation, with nothing oversold: the
     statement writes it as it came unless the order is oversold, and only then parses it to set
-    the order's and the items' flags (parsing every answer into jsonb cost 0.05 ms per create). Its final SELECT is one row per item in input order: the order's
-    and item's ids (NULL: refused), the stock row, oversold, short, and the row's adjusted stock
-    before (for the refusal's message). Past psycopg's 4 KiB cache of parsed statements, like the
+    the order's and the items' flags (parsing every answer into jsonb cost 0.05 ms per create).
+    Its final SELECT is one row per item in input order: the order's and item's ids (NULL:
+    refused), the stock row, oversold, short, and the row's adjusted stock before (for the
+    refusal's message). Past psycopg's 4 KiB cache of parsed statements, like the
     history variant: one parse per create costs less than a round trip."""
     items = "FROM v JOIN w ON w.p = v.p"
     oversold = (
