@@ -24,6 +24,7 @@ ITEMS, CONNECTIONS = 3, 16
 POOL = 3000  # products with a stock row in stock list 1
 CONTENTION_PRODUCTS = 5
 ROUNDS = int(os.environ.get("BENCH_STOCK_ROUNDS", "2"))
+LATENCY_RUNS = int(os.environ.get("BENCH_STOCK_LATENCY_RUNS", "3"))
 
 
 def set_policy(env: dict[str, str], policy: str) -> None:
@@ -71,6 +72,8 @@ def run(bench, env: dict[str, str]) -> dict:
     latency = bench.latency_at_fraction_of_peak(
         contended, items=CONTENTION_PRODUCTS, products=CONTENTION_PRODUCTS
     )
+    if latency:
+        latency = _repeated(bench, latency)
     set_policy(env, "ignore")
     summary = {name: _median(rows) for name, rows in runs.items()}
     summary["reserve_vs_ignore"] = _ratio(summary["reserve"], summary["ignore"])
@@ -82,12 +85,39 @@ def run(bench, env: dict[str, str]) -> dict:
         f"{summary['reserve']['orders_per_s']:.0f} reserving ({summary['reserve_vs_ignore']:.3f}); "
         f"contention {summary['contention']['orders_per_s']:.0f} orders/s"
         + (
-            f", p99 {latency['latency_ms']['p99']:.1f} ms at {latency['fraction_of_peak']:.0%} of peak"
+            f", p99 {latency['median_p99_ms']:.1f} ms at {latency['median_fraction_of_peak']:.0%} of peak "
+            f"(median of {LATENCY_RUNS}: "
+            + ", ".join(f"{r['p99_ms']:.1f} ms at {r['fraction_of_peak']:.0%}" for r in latency["repeats"])
+            + ")"
             if latency
             else ""
         )
     )
     return summary
+
+
+def _repeated(bench, first: dict) -> dict:
+    """The contention run at ~80 % of the peak, repeated at its calibrated think time: a p99 of
+    one 5-second run under lock contention moved by 10 ms and more from run to run (42-52 ms in
+    four runs of one commit), more than the changes it was to judge. The summary keeps the first
+    run's figures with the runs' median p99 and fraction of the peak beside them."""
+    runs = [first] + [
+        bench.measure(
+            CONTENTION_PRODUCTS,
+            first["connections"],
+            think_ms=first["think_ms"],
+            products=CONTENTION_PRODUCTS,
+        )
+        for _ in range(LATENCY_RUNS - 1)
+    ]
+    peak = first["peak_orders_per_s"]
+    return first | {
+        "repeats": [
+            {"fraction_of_peak": r["orders_per_s"] / peak, "p99_ms": r["latency_ms"]["p99"]} for r in runs
+        ],
+        "median_p99_ms": statistics.median(r["latency_ms"]["p99"] for r in runs),
+        "median_fraction_of_peak": statistics.median(r["orders_per_s"] / peak for r in runs),
+    }
 
 
 def _median(rows: list[dict]) -> dict:
