@@ -10,6 +10,13 @@ the commit are not in it). Autovacuum is off, so that rounds compare; the cluste
 work is left out. `--perf` records the backend's first round of each policy with `perf record -g`
 (bench/results/stock-profile-<policy>.data, for `perf report --children`). Nothing runs over
 HTTP: bench/stock_ab.py measures the served figures.
+
+`--contention`: then creates of 5 items under `reject` from 8 threads (`--threads`), each its own
+connection, on the same 5 products and, for comparison, spread over the pool: orders/s and the
+CPU per create of all PostgreSQL's backends (/proc). With `--perf`, `perf record -a -g` of each
+(bench/results/stock-contention-<case>.data). It found what contention costs: EvalPlanQual
+re-checking rows changed after the statement's snapshot, which starts every CTE of the create
+statement again.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -34,7 +42,7 @@ from pgcluster import Cluster  # noqa: E402
 from profile_create import _post  # noqa: E402
 from pyload import order_body  # noqa: E402
 
-ITEMS, POOL = 3, 3000
+ITEMS, POOL, CONTENTION_PRODUCTS = 3, 3000, 5
 RESULTS = ROOT / "bench" / "results"
 STATEMENTS = (
     "SELECT calls, total_exec_time, total_plan_time, shared_blks_hit FROM pg_stat_statements "
@@ -47,6 +55,8 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1000, help="creates per round and policy")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--perf", action="store_true", help="perf record the first round's backend")
+    parser.add_argument("--contention", action="store_true", help="then creates from threads on 5 products")
+    parser.add_argument("--threads", type=int, default=8, help="threads of --contention")
     args = parser.parse_args()
     server = Cluster(durable=True).init()
     with (server.data / "postgresql.conf").open("a") as conf:
@@ -75,7 +85,7 @@ def _profile(server: Cluster, args) -> dict:
     django.setup()
     import psycopg
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, connections
 
     from oms.access.services import clear_key_cache
     from oms.channels.models import Channel
@@ -122,6 +132,69 @@ def _profile(server: Cluster, args) -> dict:
             "statement_buffer_hits": hits / calls,
         }
 
+    def contended(case: str, products: int) -> dict:
+        # Each thread its own connection (Django's are per thread); the first order of each warms
+        # its connection up (prepared statements) before the measured ones.
+        Channel.objects.filter(pk=1).update(stock_policy="reject")
+        clear_key_cache()
+        per = args.orders // args.threads
+        start, done = threading.Barrier(args.threads + 1), threading.Barrier(args.threads + 1)
+
+        errors: list[BaseException] = []
+        release = threading.Event()  # set once the backends' CPU is read: then connections close
+
+        def work(thread: int) -> None:
+            def create(n: int) -> None:
+                first = (
+                    0 if products == CONTENTION_PRODUCTS else (thread * (per + 1) + n) * CONTENTION_PRODUCTS
+                )
+                body = order_body(f"{case}-{thread}-{n}", CONTENTION_PRODUCTS, products, first)
+                status = _post(application, body, token)
+                if not status.startswith("201"):
+                    raise RuntimeError(f"expected 201, got {status}")
+
+            try:
+                create(per)
+                start.wait()
+                for n in range(per):
+                    create(n)
+                done.wait()
+                release.wait()
+            except BaseException as error:  # reported by the main thread
+                errors.append(error)
+                start.abort()
+                done.abort()
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(args.threads)]
+        for thread in threads:
+            thread.start()
+        recorder = _perf(None, RESULTS / f"stock-contention-{case}.data") if args.perf else None
+        try:
+            # Every thread has created its first order (its connection open) once they all wait.
+            while start.n_waiting < args.threads and not errors:
+                time.sleep(0.01)
+            backends = _backends(monitor)
+            before = sum(sum(_cpu(pid)) for pid in backends)
+            start.wait()
+            began = time.monotonic()
+            done.wait()
+        except threading.BrokenBarrierError:
+            release.set()
+            raise SystemExit(f"stock-profile: {errors[0] if errors else 'a thread stopped'}") from None
+        finally:
+            if recorder:
+                recorder.send_signal(signal.SIGINT)
+                recorder.wait()
+        elapsed = time.monotonic() - began
+        after = sum(sum(_cpu(pid)) for pid in backends)
+        release.set()
+        for thread in threads:
+            thread.join()
+        orders = per * args.threads
+        return {"orders_per_s": orders / elapsed, "backends_cpu_ms": (after - before) * 1000 / orders}
+
     policies = ("ignore", "reserve")
     for policy in policies:  # warm-up: imports, caches, prepared statements, then statistics
         run(policy, f"warm-{policy}", 200)
@@ -130,10 +203,14 @@ def _profile(server: Cluster, args) -> dict:
     for index in range(args.rounds):
         for policy in policies:
             rounds[policy].append(run(policy, f"R{index}-{policy}", args.orders, args.perf and index == 0))
-    return {
+    result = {
         policy: {key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]}
         for policy, runs in rounds.items()
     }
+    if args.contention:
+        for case, products in (("same-5", CONTENTION_PRODUCTS), ("spread", POOL)):
+            result[f"contention {case}"] = {k: round(v, 3) for k, v in contended(case, products).items()}
+    return result
 
 
 def _stocked_pool() -> None:
@@ -149,6 +226,14 @@ def _stocked_pool() -> None:
     ProductStock.objects.filter(stock_list_id=1).update(stock=2**31 - 1)
 
 
+def _backends(monitor) -> list[int]:
+    """The pids of the cluster's client backends but the monitor's own."""
+    rows = monitor.execute(
+        "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+    ).fetchall()
+    return [pid for (pid,) in rows]
+
+
 def _cpu(pid: int) -> tuple[float, float]:
     """User and system CPU seconds of a process (the backend runs as another user: /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -156,10 +241,12 @@ def _cpu(pid: int) -> tuple[float, float]:
     return int(fields[11]) / ticks, int(fields[12]) / ticks
 
 
-def _perf(pid: int, output: Path) -> subprocess.Popen:
+def _perf(pid: int | None, output: Path) -> subprocess.Popen:
+    """perf record of one process, or of every CPU (None)."""
     output.parent.mkdir(parents=True, exist_ok=True)
+    target = ["-a"] if pid is None else ["-p", str(pid)]
     recorder = subprocess.Popen(
-        ["perf", "record", "-F", "2000", "-g", "-p", str(pid), "-o", str(output)],
+        ["perf", "record", "-F", "2000", "-g", *target, "-o", str(output)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
