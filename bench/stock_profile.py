@@ -13,7 +13,7 @@ HTTP: bench/stock_ab.py measures the served figures.
 
 `--contention`: then creates of 5 items under `reject` from 8 threads (`--threads`), each its own
 connection, on the same 5 products and, for comparison, spread over the pool: orders/s and the
-CPU per create of all PostgreSQL's backends (/proc). With `--perf`, `perf record -a -g` of each
+cluster's CPU per create (bench/procstat.py: the postmaster and its processes). With `--perf`, `perf record -a -g` of each
 (bench/results/stock-contention-<case>.data). It found what contention costs: EvalPlanQual
 re-checking rows changed after the statement's snapshot, which starts every CTE of the create
 statement again.
@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 from pgcluster import Cluster  # noqa: E402
+from procstat import tree_cpu  # noqa: E402
 from profile_create import _post  # noqa: E402
 from pyload import order_body  # noqa: E402
 
@@ -132,6 +133,10 @@ def _profile(server: Cluster, args) -> dict:
             "statement_buffer_hits": hits / calls,
         }
 
+    def cluster_cpu() -> float:
+        # The postmaster and every process under it, backends whose connections closed included.
+        return tree_cpu(int((server.data / "postmaster.pid").read_text().split()[0]))
+
     def contended(case: str, products: int) -> dict:
         # Each thread its own connection (Django's are per thread); the first order of each warms
         # its connection up (prepared statements) before the measured ones.
@@ -141,7 +146,6 @@ def _profile(server: Cluster, args) -> dict:
         start, done = threading.Barrier(args.threads + 1), threading.Barrier(args.threads + 1)
 
         errors: list[BaseException] = []
-        release = threading.Event()  # set once the backends' CPU is read: then connections close
 
         def work(thread: int) -> None:
             def create(n: int) -> None:
@@ -159,7 +163,6 @@ def _profile(server: Cluster, args) -> dict:
                 for n in range(per):
                     create(n)
                 done.wait()
-                release.wait()
             except BaseException as error:  # reported by the main thread
                 errors.append(error)
                 start.abort()
@@ -175,25 +178,21 @@ def _profile(server: Cluster, args) -> dict:
             # Every thread has created its first order (its connection open) once they all wait.
             while start.n_waiting < args.threads and not errors:
                 time.sleep(0.01)
-            backends = _backends(monitor)
-            before = sum(sum(_cpu(pid)) for pid in backends)
+            before = cluster_cpu()
             start.wait()
             began = time.monotonic()
             done.wait()
         except threading.BrokenBarrierError:
-            release.set()
             raise SystemExit(f"stock-profile: {errors[0] if errors else 'a thread stopped'}") from None
         finally:
             if recorder:
                 recorder.send_signal(signal.SIGINT)
                 recorder.wait()
         elapsed = time.monotonic() - began
-        after = sum(sum(_cpu(pid)) for pid in backends)
-        release.set()
         for thread in threads:
             thread.join()
         orders = per * args.threads
-        return {"orders_per_s": orders / elapsed, "backends_cpu_ms": (after - before) * 1000 / orders}
+        return {"orders_per_s": orders / elapsed, "cluster_cpu_ms": (cluster_cpu() - before) * 1000 / orders}
 
     policies = ("ignore", "reserve")
     for policy in policies:  # warm-up: imports, caches, prepared statements, then statistics
@@ -224,14 +223,6 @@ def _stocked_pool() -> None:
         batch_size=1000,
     )
     ProductStock.objects.filter(stock_list_id=1).update(stock=2**31 - 1)
-
-
-def _backends(monitor) -> list[int]:
-    """The pids of the cluster's client backends but the monitor's own."""
-    rows = monitor.execute(
-        "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
-    ).fetchall()
-    return [pid for (pid,) in rows]
 
 
 def _cpu(pid: int) -> tuple[float, float]:
