@@ -136,11 +136,18 @@ def with_value(seed: dict, path: tuple, value: Any) -> dict:
     body = json.loads(json.dumps(seed))
     *parents, name = path
     target: Any = body
-    for part in parents:
+    for part, following in zip(parents, [*parents, name][1:], strict=True):
         if isinstance(part, int):
             while len(target) <= part:
                 target.append({"product": 1, "price": "1.00"})
-        target = target[part] if not isinstance(target, dict) else target.setdefault(part, {})
+        elif part not in target:
+            target[part] = {}
+        # An earlier mutation may have put a value of another kind here (delivery_range: null,
+        # then its start): the later one, deeper, gives it the container it needs again.
+        container = list if isinstance(following, int) else dict
+        if not isinstance(target[part], container):
+            target[part] = container()
+        target = target[part]
     if value is DELETE:
         target.pop(name, None)
     else:
