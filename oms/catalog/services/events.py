@@ -41,7 +41,9 @@ def stock_changes_sql(rows: str) -> str:
     CTE of a statement that has just changed them, returning their columns, `UPDATE ... RETURNING
     t.*`), their data built by the statement itself, so the write needs no read-back of the rows
     and no second round trip. One parameter: the request id. The data is what `StockOut` renders,
-    key for key (a test compares it with the stock endpoint's answer)."""
+    key for key and in its order (a test compares it with the stock endpoint's answer): built as
+    json, which is text kept as written, where jsonb sorted the keys and was then printed again
+    as text for the column."""
     data = {
         "pk": "u.id",
         "id": "u.id",
@@ -60,7 +62,7 @@ def stock_changes_sql(rows: str) -> str:
     return (
         f'INSERT INTO "{Event._meta.db_table}" (channel_id, type, subject, occurred_at, data, request_id) '
         f"SELECT l.channel_id, '{EventType.STOCK_CHANGED.value}', 'stock:' || u.id, u.modified_date, "
-        f"jsonb_build_object({built}), %s FROM {rows} u "
+        f"json_build_object({built}), %s FROM {rows} u "
         f'JOIN "{Product._meta.db_table}" p ON p.id = u.product_id '
         f'JOIN "{StockList._meta.db_table}" l ON l.id = u.stock_list_id'
     )

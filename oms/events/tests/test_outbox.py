@@ -343,11 +343,13 @@ def test_a_reservations_stock_changed_is_the_stock_endpoints_answer(api):
         }
     )
     assert created.status_code == 201, created.content
-    # Then each row's stock.changed holds the row as the stock endpoint answers it
+    # Then each row's stock.changed holds the row as the stock endpoint answers it, key for key
+    # and in its order (the create statement's jsonb sorted them)
     reserved = {e["data"]["pk"]: e["data"] for e in events(api, type="stock.changed")}
     stocks = {row["pk"]: row for row in api.get("/api/v1/stock_lists/1/stocks/", limit=100).json()["results"]}
     assert sorted(row["product"] for row in reserved.values()) == [1, 2]
     assert reserved == {pk: stocks[pk] for pk in reserved}
+    assert [list(row) for row in reserved.values()] == [list(stocks[pk]) for pk in reserved]
     assert [row["adjusted_stock"] for row in reserved.values() if row["product"] == 2] == [-1]
     # and the order's event holds it as the detail answers it, its oversold item flagged
     [event] = events(api, type="order.created")
