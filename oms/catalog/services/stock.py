@@ -185,10 +185,12 @@ def reservation_sql(items: str, *, product: str, quantity: str) -> str:
       per reserving create, a quarter of what reserving added). `u` finds them by pk for the
       same reason (joined to k, counted 10 rows, the plan's choice between the pk and a scan
       of the list was a close one);
-    - w: per item p; r, the row reserved on (NULL: none); x, oversold (its units, with those of
-      the items before it on the same row, exceed the row's adjusted stock, or it has no row);
-      y, short (the order's units on its row exceed the adjusted stock, or it has no row); a;
-    - f: ok (not `reject`, or no item short: the order goes ahead) and x (the order is oversold);
+    - w: per item, its columns of `items` and r, the row reserved on (NULL: none); x, oversold
+      (its units, with those of the items before it on the same row, exceed the row's adjusted
+      stock, or it has no row); y, short (the order's units on its row exceed the adjusted
+      stock, or it has no row); a (so `items` must have no columns named r, x, y or a);
+    - f: ok (not `reject`, or no item short: the order goes ahead), x (the order is oversold)
+      and xs (each item's x, in input order);
     - u: the rows after the units were added, only when ok;
     - sc: their stock.changed events (`stock_changes_sql`).
 
@@ -199,10 +201,10 @@ def reservation_sql(items: str, *, product: str, quantity: str) -> str:
         f"k AS MATERIALIZED (SELECT t.id, t.stock_list_id s, t.product_id pr, t.stock - t.sold_quantity_unreported a "
         f'FROM "{_TABLE}" t WHERE t.id = ANY(ARRAY(SELECT (SELECT x.id FROM "{_TABLE}" x '
         "WHERE x.stock_list_id = d.s AND x.product_id = d.pr) FROM d)) ORDER BY t.id FOR UPDATE OF t), "
-        f"w AS MATERIALIZED (SELECT v.p, k.id r, k.a, k.id IS NULL OR sum(v.{quantity}) OVER "
+        f"w AS MATERIALIZED (SELECT v.*, k.id r, k.a, k.id IS NULL OR sum(v.{quantity}) OVER "
         f"(PARTITION BY v.s, v.{product} ORDER BY v.p) > k.a x, k.id IS NULL OR sum(v.{quantity}) OVER "
         f"(PARTITION BY v.s, v.{product}) > k.a y FROM {items} v LEFT JOIN k ON k.s = v.s AND k.pr = v.{product}), "
-        "f AS (SELECT NOT %s::bool OR NOT bool_or(y) ok, bool_or(x) x FROM w), "
+        "f AS (SELECT NOT %s::bool OR NOT bool_or(y) ok, bool_or(x) x, array_agg(x ORDER BY p) xs FROM w), "
         f'u AS (UPDATE "{_TABLE}" t SET sold_quantity_unreported = t.sold_quantity_unreported + d.q, '
         "modified_date = %s FROM d WHERE t.id = ANY(ARRAY(SELECT id FROM k)) "
         "AND t.stock_list_id = d.s AND t.product_id = d.pr AND (SELECT ok FROM f) RETURNING t.*), "
