@@ -14,9 +14,12 @@ from pathlib import Path
 import pytest
 import redis
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 
 from oms.access.services import clear_key_cache, create_api_key
+from oms.catalog.models import ProductStock
+from oms.catalog.services.stock import forget_contention, note_reservation
 from oms.channels.models import Channel
 from oms.core.ratelimit import clear_buckets
 from oms.demo import load_demo
@@ -46,6 +49,14 @@ def _fresh_key_cache():
     clear_key_cache()
     yield
     clear_key_cache()
+
+
+@pytest.fixture(autouse=True)
+def _no_stock_contended():
+    """No test finds stock rows another one's slow creates marked contended."""
+    forget_contention()
+    yield
+    forget_contention()
 
 
 # The rate limit the other tests run under: on (every answer carries its headers), never reached.
@@ -161,6 +172,20 @@ def demo(db):
 @pytest.fixture
 def token(demo) -> str:
     return demo.token
+
+
+@pytest.fixture(params=["statement", "function"])
+def reserving_through(request, settings, demo) -> str:
+    """How PostgreSQL's single create reserves: in its statement's CTEs, or, for stock rows
+    contended lately, through the function `oms_reserve_stock` (catalog.services.stock
+    .contended). Both must decide alike: "function" marks every demo stock row contended (and
+    keeps any row a create touches so). SQLite has neither: it runs "statement" only."""
+    if request.param == "function":
+        if connection.vendor != "postgresql":
+            pytest.skip("PostgreSQL reserves contended rows through a function")
+        settings.OMS_STOCK_CONTENDED_MS = 0
+        note_reservation(list(ProductStock.objects.values_list("stock_list_id", "product_id")), seconds=0)
+    return request.param
 
 
 @pytest.fixture

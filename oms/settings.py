@@ -209,6 +209,11 @@ OMS_READYZ_MIN_FREE_BYTES = int(os.environ.get("OMS_READYZ_MIN_FREE_BYTES", str(
 # A request body that makes no progress for this long is dropped (408), so a client that stops
 # sending cannot hold a worker (oms/core/bodies.py).
 OMS_BODY_READ_TIMEOUT_SECONDS = float(os.environ.get("OMS_BODY_READ_TIMEOUT_SECONDS", "10"))
+# PostgreSQL: a reserving create statement slower than this waited for other creates' row locks;
+# its stock rows are then reserved through a function for OMS_STOCK_CONTENDED_SECONDS
+# (catalog.services.stock.contended).
+OMS_STOCK_CONTENDED_MS = float(os.environ.get("OMS_STOCK_CONTENDED_MS", "10"))
+OMS_STOCK_CONTENDED_SECONDS = float(os.environ.get("OMS_STOCK_CONTENDED_SECONDS", "60"))
 # Under granian, which puts no timeout on a body's reads, at most this many threads of a process
 # may wait on a body sent without an API key (the admin's forms, the login); past them such a
 # request is 503, so clients that stall their bodies leave the other threads to everyone else

@@ -204,9 +204,16 @@ def check_database(database_url: str, load: Load) -> list[str]:
 
 
 def run(
-    database_url: str, work_dir: Path, *, clients: int = 6, before_kill: int = 40, after_restart: int = 30
+    database_url: str,
+    work_dir: Path,
+    *,
+    clients: int = 6,
+    before_kill: int = 40,
+    after_restart: int = 30,
+    settings: dict[str, str] | None = None,
 ) -> Report:
-    """Drive the crash scenario against `database_url` (migrated here); returns what was seen."""
+    """Drive the crash scenario against `database_url` (migrated here); returns what was seen.
+    `settings`: more of the server's environment."""
     started = time.monotonic()
     env = server_env(
         work_dir,
@@ -214,6 +221,7 @@ def run(
         WEB_CONCURRENCY="2",
         WEB_THREADS="4",
         OMS_IDEMPOTENCY_LOCK_TIMEOUT_SECONDS=str(LOCK_TIMEOUT_SECONDS),
+        **(settings or {}),
     )
     token = prepare(env)
     before = reserved_units(database_url)

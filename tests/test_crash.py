@@ -21,13 +21,29 @@ from pgcluster import cluster
 pytestmark = process_level("its own PostgreSQL cluster")
 
 
+# How the creates reserve their stock: in the create statement, or through the function that
+# contended rows are reserved by (every create's rows marked contended: OMS_STOCK_CONTENDED_MS=0).
+RESERVING = {"statement": {"OMS_STOCK_CONTENDED_MS": "1e9"}, "function": {"OMS_STOCK_CONTENDED_MS": "0"}}
+
+
 @pytest.mark.skipif(not pgcluster.available(), reason="PostgreSQL 15 server binaries not installed")
-def test_every_acknowledged_order_survives_kill_9_of_the_server_with_all_its_items(tmp_path):
-    # Given oms under `oms serve` (granian) on a durable PostgreSQL, with six clients posting 3-item orders
+@pytest.mark.parametrize("reserving_through", list(RESERVING))
+def test_every_acknowledged_order_survives_kill_9_of_the_server_with_all_its_items(
+    tmp_path, reserving_through
+):
+    # Given oms under `oms serve` (granian) on a durable PostgreSQL, with six clients posting 3-item
+    # orders whose stock is reserved through the create statement or through the function
     with cluster(durable=True) as database_url:
         # When the server's main process and workers are killed with SIGKILL mid-run, restarted, and
         # every unanswered request is retried with the same body (and Idempotency-Key)
-        report = crashtest.run(database_url, tmp_path, clients=6, before_kill=40, after_restart=30)
+        report = crashtest.run(
+            database_url,
+            tmp_path,
+            clients=6,
+            before_kill=40,
+            after_restart=30,
+            settings=RESERVING[reserving_through],
+        )
     # Then every acknowledged order is stored under its id with its 3 items, no order lacks
     # items, every retried order exists once, the stock reserved is exactly the acknowledged
     # orders' units, and no answer was a 5xx

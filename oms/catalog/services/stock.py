@@ -24,16 +24,23 @@ and decide as `reserve_stock` does, so that the locks are held only while that s
 in one statement and writing the order in another held them across two round trips and the
 Python between; under contention (16 connections on the same 5 rows) the one statement took that
 from 215 to 419 orders/s and p99 from 123 to 48 ms (bench/stock_ab.py, runs alternating).
+
+Rows other creates are reserving on at the same moment (a product every channel is selling)
+are reserved by a function instead (`contended`, `reservation_sql(contended=True)`): in the one
+statement, nearly every lock there finds a row changed since the statement's snapshot, and
+PostgreSQL's re-check of it starts the whole statement's plan again.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -170,7 +177,7 @@ def _release_postgresql(deltas: dict[int, int], now: datetime) -> None:
         cursor.execute(sql, [ids, [deltas[pk] for pk in ids], now, current_request_id()])
 
 
-def reservation_sql(items: str, *, product: str, quantity: str) -> str:
+def reservation_sql(items: str, *, product: str, quantity: str, contended: bool = False) -> str:
     """PostgreSQL: the CTEs that reserve one order's units inside the statement that inserts it
     (orders.services.store), deciding as `reserve_stock` does for one order. `items` names a CTE
     of the order's items with columns p (position), s (the stock list to reserve on, NULL: none),
@@ -194,22 +201,96 @@ def reservation_sql(items: str, *, product: str, quantity: str) -> str:
     - u: the rows after the units were added, only when ok;
     - sc: their stock.changed events (`stock_changes_sql`).
 
-    Parameters, in text order: reject (bool), the time (`modified_date`), the request id.
+    `contended` (rows other creates are changing at the same time: `contended`): k locks,
+    decides and updates in `oms_reserve_stock` (catalog migration 0004), so that none of this
+    statement's nodes re-checks a row changed after its snapshot (EvalPlanQual, which starts
+    every node of the statement again); its rows have k's columns and ok (the function's
+    decision), and u is k when ok.
+
+    Parameters: `reservation_parameters`, then the request id.
     """
-    return (
+    head = (
         f"d AS (SELECT s, {product} pr, sum({quantity}) q FROM {items} WHERE s IS NOT NULL GROUP BY 1, 2), "
-        f"k AS MATERIALIZED (SELECT t.id, t.stock_list_id s, t.product_id pr, t.stock - t.sold_quantity_unreported a "
+    )
+    flags = "bool_or(x) x, array_agg(x ORDER BY p) xs FROM w), "
+    if contended:
+        return (
+            head + "k AS MATERIALIZED (SELECT id, stock_list_id s, product_id pr, a, ok, stock, "
+            "sold_quantity_unreported, unit_type, created_date, modified_date FROM oms_reserve_stock("
+            "ARRAY(SELECT s FROM d ORDER BY s, pr), ARRAY(SELECT pr FROM d ORDER BY s, pr), "
+            "ARRAY(SELECT q::int4 FROM d ORDER BY s, pr), %s::bool, "
+            f"EXISTS (SELECT FROM {items} WHERE s IS NULL), %s)), "
+            + _flagged_items(items, product=product, quantity=quantity)
+            + "f AS (SELECT coalesce((SELECT bool_and(ok) FROM k), NOT %s::bool OR NOT bool_or(y)) ok, "
+            + flags
+            + "u AS (SELECT id, s stock_list_id, pr product_id, stock, sold_quantity_unreported, unit_type, "
+            "created_date, modified_date FROM k WHERE ok), "
+            f"sc AS ({stock_changes_sql('u')})"
+        )
+    return (
+        head
+        + f"k AS MATERIALIZED (SELECT t.id, t.stock_list_id s, t.product_id pr, t.stock - t.sold_quantity_unreported a "
         f'FROM "{_TABLE}" t WHERE t.id = ANY(ARRAY(SELECT (SELECT x.id FROM "{_TABLE}" x '
         "WHERE x.stock_list_id = d.s AND x.product_id = d.pr) FROM d)) ORDER BY t.id FOR UPDATE OF t), "
-        f"w AS MATERIALIZED (SELECT v.*, k.id r, k.a, k.id IS NULL OR sum(v.{quantity}) OVER "
-        f"(PARTITION BY v.s, v.{product} ORDER BY v.p) > k.a x, k.id IS NULL OR sum(v.{quantity}) OVER "
-        f"(PARTITION BY v.s, v.{product}) > k.a y FROM {items} v LEFT JOIN k ON k.s = v.s AND k.pr = v.{product}), "
-        "f AS (SELECT NOT %s::bool OR NOT bool_or(y) ok, bool_or(x) x, array_agg(x ORDER BY p) xs FROM w), "
-        f'u AS (UPDATE "{_TABLE}" t SET sold_quantity_unreported = t.sold_quantity_unreported + d.q, '
+        + _flagged_items(items, product=product, quantity=quantity)
+        + "f AS (SELECT NOT %s::bool OR NOT bool_or(y) ok, "
+        + flags
+        + f'u AS (UPDATE "{_TABLE}" t SET sold_quantity_unreported = t.sold_quantity_unreported + d.q, '
         "modified_date = %s FROM d WHERE t.id = ANY(ARRAY(SELECT id FROM k)) "
         "AND t.stock_list_id = d.s AND t.product_id = d.pr AND (SELECT ok FROM f) RETURNING t.*), "
         f"sc AS ({stock_changes_sql('u')})"
     )
+
+
+def reservation_parameters(*, reject: bool, now: datetime, contended: bool) -> list:
+    """The parameters of `reservation_sql`'s CTEs, in their text order (the request id follows)."""
+    return [reject, now, reject] if contended else [reject, now]
+
+
+def _flagged_items(items: str, *, product: str, quantity: str) -> str:
+    # w: the items with the row each reserves on and the figures that flag it (see above).
+    return (
+        f"w AS MATERIALIZED (SELECT v.*, k.id r, k.a, k.id IS NULL OR sum(v.{quantity}) OVER "
+        f"(PARTITION BY v.s, v.{product} ORDER BY v.p) > k.a x, k.id IS NULL OR sum(v.{quantity}) OVER "
+        f"(PARTITION BY v.s, v.{product}) > k.a y FROM {items} v LEFT JOIN k ON k.s = v.s AND k.pr = v.{product}), "
+    )
+
+
+# Rows this process saw contended, (stock list, product) -> until when (time.monotonic()). Per
+# process: each learns from its own creates within a few of them, and a wrong guess costs only
+# time (both ways of reserving take the same locks in the same order and decide alike).
+_contended_until: dict[tuple[int, int], float] = {}
+_KEPT = 10_000  # rows remembered before the expired ones are dropped
+
+
+def contended(keys: Iterable[tuple[int, int]]) -> bool:
+    """Whether a reservation on any of these (stock list, product) rows waited lately (in this
+    process): then the create statement reserves through `oms_reserve_stock`. Under contention
+    that saves EvalPlanQual's restarts of the statement (bench/stock_profile.py --contention,
+    same 5 products: 386 -> 522 orders/s, the cluster's CPU per create 2.66 -> 2.02 ms); without
+    it the function's call costs 0.05-0.08 ms of PostgreSQL's CPU more than the CTEs."""
+    now = time.monotonic()
+    return any(_contended_until.get(key, 0.0) > now for key in keys)
+
+
+def note_reservation(keys: Sequence[tuple[int, int]], *, seconds: float) -> None:
+    """A create statement that reserved on `keys` took `seconds`: past OMS_STOCK_CONTENDED_MS it
+    waited for other creates' locks (an uncontended one takes about a millisecond), and its rows
+    are contended for OMS_STOCK_CONTENDED_SECONDS (each slow reservation extends it)."""
+    if seconds * 1000 < settings.OMS_STOCK_CONTENDED_MS or not keys:
+        return
+    now = time.monotonic()
+    if len(_contended_until) > _KEPT:
+        for key in [key for key, until in _contended_until.items() if until <= now]:
+            _contended_until.pop(key, None)
+    until = now + settings.OMS_STOCK_CONTENDED_SECONDS
+    for key in keys:
+        _contended_until[key] = until
+
+
+def forget_contention() -> None:
+    """No row contended (tests start from here)."""
+    _contended_until.clear()
 
 
 def shortfall(want: StockWant, found: Found) -> Problem:

@@ -323,7 +323,7 @@ def test_reservations_releases_and_the_erp_record_their_events(api, key_for):
     assert [(e["data"]["number"], e["data"]["is_send"]) for e in updated] == [("EV-STOCK-1", True)]
 
 
-def test_a_reservations_stock_changed_is_the_stock_endpoints_answer(api):
+def test_a_reservations_stock_changed_is_the_stock_endpoints_answer(api, reserving_through):
     # Given channel 1 reserving stock, product 2 with 1 unit, and product 1's row created on a
     # whole second (its date is written without a fraction, the other rows' with one)
     Channel.objects.filter(pk=1).update(stock_policy=Channel.StockPolicy.RESERVE)

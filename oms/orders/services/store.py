@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,7 +31,13 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.base import ModelState
 
-from oms.catalog.services.stock import Found, reservation_sql
+from oms.catalog.services.stock import (
+    Found,
+    contended,
+    note_reservation,
+    reservation_parameters,
+    reservation_sql,
+)
 from oms.core.render import dumps
 from oms.events.models import Event, EventType
 from oms.events.services import current_request_id
@@ -424,7 +431,9 @@ def insert_reserving_order(
     order was written the order and items are marked stored with their ids, the items'
     `reserved_stock_id` and `oversold` and the order's `oversold` set. The order's event, its
     items' reservation history and the rows' stock.changed are written by the same statement.
-    Raises IntegrityError as `insert_orders` does (nothing written then)."""
+    Raises IntegrityError as `insert_orders` does (nothing written then). Rows contended lately
+    are reserved through a function (`stock.contended`), and a statement that waited marks its
+    rows so (`stock.note_reservation`)."""
     now = order.created_date
     request_id = current_request_id()
     records = [
@@ -432,10 +441,19 @@ def insert_reserving_order(
         for position, (item, stock_list) in enumerate(zip(items, stock_lists, strict=True))
     ]
     answer = dumps(_without_ids(created)).decode()
-    parameters = [_json(records), reject, now, request_id, _json([_record(Order, order, 0)])]
+    keys = [
+        (stock_list, item.product_id)
+        for item, stock_list in zip(items, stock_lists, strict=True)
+        if stock_list is not None
+    ]
+    hot = contended(keys)
+    reservation = reservation_parameters(reject=reject, now=now, contended=hot)
+    parameters = [_json(records), *reservation, request_id, _json([_record(Order, order, 0)])]
+    started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(_reserving_statement(), [*parameters, request_id, answer, now])
+        cursor.execute(_reserving_statement(hot), [*parameters, request_id, answer, now])
         rows = cursor.fetchall()
+    note_reservation(keys, seconds=time.perf_counter() - started)
     found = [
         Found(stock_id, oversold, short, available) for _, _, stock_id, oversold, short, available in rows
     ]
@@ -454,7 +472,7 @@ def insert_reserving_order(
 
 
 @functools.cache
-def _reserving_statement() -> str:
+def _reserving_statement(contended: bool = False) -> str:
     """`_postgresql_statement(history=True)` for one order that reserves its items' units in the
     same statement (`stock.reservation_sql`: the rows locked in pk order, the policy's decision,
     the units added, their stock.changed), with the items' `reserved_stock_id` and `oversold`
@@ -495,7 +513,10 @@ def _reserving_statement() -> str:
         f"WITH v AS MATERIALIZED (SELECT * FROM jsonb_to_recordset(%s::jsonb) "
         f"AS v({_definitions(OrderItem)}, n varchar, p integer, s int8)), "
         + reservation_sql(
-            "v", product=_key_of(OrderItem, "product_id"), quantity=_key_of(OrderItem, "quantity")
+            "v",
+            product=_key_of(OrderItem, "product_id"),
+            quantity=_key_of(OrderItem, "quantity"),
+            contended=contended,
         )
         + ", "
         + _orders_cte({"oversold": "f.x"}, rest="CROSS JOIN f WHERE f.ok ")

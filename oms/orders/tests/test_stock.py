@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-import re
 
-import psycopg.sql
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -60,7 +58,7 @@ def items_of(api, answer) -> list[dict]:
     return api.get(f"/api/v1/channel/1/orders/{answer.json()['pk']}/").json()["orderitem_set"]
 
 
-def test_reserve_takes_the_units_and_flags_what_is_sold_past_the_stock(api):
+def test_reserve_takes_the_units_and_flags_what_is_sold_past_the_stock(api, reserving_through):
     # Given product 1 with 3 units and product 2 with plenty, under the default policy (reserve)
     with_stock(1, 3)
     before = stock_row(1).modified_date
@@ -81,7 +79,7 @@ def test_reserve_takes_the_units_and_flags_what_is_sold_past_the_stock(api):
     assert [order["number"] for order in oversold] == ["R-2"]
 
 
-def test_one_row_per_unit_reserves_one_unit_each(api, seed_body):
+def test_one_row_per_unit_reserves_one_unit_each(api, reserving_through, seed_body):
     # Given Omnitron's client style: items without quantities, two rows of product 1
     body = minimal_body("UNITS-1", amount="200.00")
     body["order_item"] = [{"product": 1, "price": "100.00"}, {"product": 1, "price": "100.00"}]
@@ -92,7 +90,7 @@ def test_one_row_per_unit_reserves_one_unit_each(api, seed_body):
     assert stock_row(1).sold_quantity_unreported == 2
 
 
-def test_reject_refuses_the_whole_order_naming_each_short_item_and_writes_nothing(api):
+def test_reject_refuses_the_whole_order_naming_each_short_item_and_writes_nothing(api, reserving_through):
     # Given a channel that rejects, product 1 with 2 units, product 3 with 1
     policy("reject")
     with_stock(1, 2)
@@ -111,7 +109,7 @@ def test_reject_refuses_the_whole_order_naming_each_short_item_and_writes_nothin
     assert [stock_row(p).sold_quantity_unreported for p in (1, 2, 3)] == [0, 0, 0]
 
 
-def test_reject_counts_the_items_of_one_product_together(api):
+def test_reject_counts_the_items_of_one_product_together(api, reserving_through):
     # Given a rejecting channel and product 1 with 3 units
     policy("reject")
     with_stock(1, 3)
@@ -130,7 +128,9 @@ def test_reject_counts_the_items_of_one_product_together(api):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's one statement")
 @pytest.mark.parametrize("stock_policy", ["reserve", "reject"])
 @pytest.mark.parametrize("through", ["route", "lane"])
-def test_a_reserving_create_is_one_statement_on_postgresql(api, token, stock_policy, through):
+def test_a_reserving_create_is_one_statement_on_postgresql(
+    api, token, stock_policy, through, reserving_through
+):
     # Given a channel reserving stock (the key and channel lookups cached by a first order), and
     # the route or the create lane in front of Django's handler
     policy(stock_policy)
@@ -147,17 +147,20 @@ def test_a_reserving_create_is_one_statement_on_postgresql(api, token, stock_pol
     # the row locks are held for that statement alone
     assert status == 201 and lane.app.calls == 0
     touching = [
-        q["sql"] for q in captured if "catalog_productstock" in q["sql"] or "events_event" in q["sql"]
+        q["sql"]
+        for q in captured
+        if any(name in q["sql"] for name in ("catalog_productstock", "oms_reserve_stock(", "events_event"))
     ]
     assert len(touching) == 1
-    assert all(
-        f'"{table}"' in touching[0] for table in ("orders_order", "catalog_productstock", "events_event")
-    )
+    stock = '"catalog_productstock"' if reserving_through == "statement" else "oms_reserve_stock("
+    assert all(name in touching[0] for name in ('"orders_order"', stock, '"events_event"'))
     assert [stock_row(p).sold_quantity_unreported for p in (1, 2, 3)] == [2, 1, 1]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan of the one statement")
-def test_the_reserving_statement_finds_its_stock_rows_by_index_in_a_stock_list_of_thousands(api):
+def test_the_reserving_statement_finds_its_stock_rows_by_index_in_a_stock_list_of_thousands(
+    api, reserving_through
+):
     # Given a reserving channel whose stock list holds 3,000 rows, analyzed
     policy("reserve")
     Product.objects.bulk_create(Product(sku=f"MANY-{n}", name="Many") for n in range(3000))
@@ -166,34 +169,57 @@ def test_the_reserving_statement_finds_its_stock_rows_by_index_in_a_stock_list_o
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    # When an order of 3 products is created, its statement captured
-    statements = []
+    # When an order of 3 products is created, the plan of each statement it runs reported as
+    # PostgreSQL keeps it prepared (generic), those the function (oms_reserve_stock) runs too
+    plans = []
 
-    def capture(execute, sql, params, many, context):
-        statements.append((sql, params))
-        return execute(sql, params, many, context)
+    def notice(diagnostic):
+        message = diagnostic.message_primary or ""
+        if "plan:" in message:
+            plans.append(json.loads(message.split("plan:", 1)[1]))
 
-    with connection.execute_wrapper(capture):
-        assert api.create_order(order_of("PLAN-1", (1, 1), (2, 1), (3, 1))).status_code == 201
-    sql, params = next((sql, params) for sql, params in statements if "catalog_productstock" in sql)
-    # Then its plan as PostgreSQL keeps it prepared (generic) reads no stock row it does not
-    # want: with the rows looked up by a join, the planner, counting on 100 items (a set-returning
-    # function's default), scanned the 3,000 rows of the list on every create
     raw = connection.connection
-    numbered = iter(range(1, sql.count("%s") + 1))
-    literals = ", ".join(psycopg.sql.Literal(value).as_string(raw) for value in params)
+    settings = {
+        "auto_explain.log_min_duration": "0",
+        "auto_explain.log_nested_statements": "on",
+        "auto_explain.log_format": "json",
+        "client_min_messages": "log",
+        "plan_cache_mode": "force_generic_plan",
+    }
     with connection.cursor() as cursor:
-        cursor.execute("SET plan_cache_mode = force_generic_plan")
-        cursor.execute("PREPARE reserving AS " + re.sub("%s", lambda _: f"${next(numbered)}", sql))
-        cursor.execute(f"EXPLAIN (FORMAT JSON) EXECUTE reserving({literals})")
-        plan = cursor.fetchone()[0]
-        cursor.execute("DEALLOCATE reserving; RESET plan_cache_mode")
+        cursor.execute("LOAD 'auto_explain'")
+        for name, value in settings.items():
+            cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+    raw.add_notice_handler(notice)
+    try:
+        assert api.create_order(order_of("PLAN-1", (1, 1), (2, 1), (3, 1))).status_code == 201
+    finally:
+        raw.remove_notice_handler(notice)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SET auto_explain.log_min_duration = -1; RESET client_min_messages; RESET plan_cache_mode"
+            )
+    # Then no plan reads a stock row it does not want: with the rows looked up by a join, the
+    # planner, counting on 100 items (a set-returning function's default), scanned the 3,000
+    # rows of the list on every create
     scanned = [
         node["Node Type"]
-        for node in _nodes(plan[0]["Plan"])
+        for plan in plans
+        for node in _nodes(plan["Plan"])
         if node.get("Relation Name") == "catalog_productstock"
     ]
     assert scanned and "Seq Scan" not in scanned, scanned
+    # and the stock rows are updated by the create statement itself, or by a command of its own
+    # in the function when they are contended
+    [updating] = [plan for plan in plans if _writes(plan, "Update", "catalog_productstock")]
+    assert _writes(updating, "Insert", "events_event") is (reserving_through == "statement")
+
+
+def _writes(plan: dict, operation: str, table: str) -> bool:
+    return any(
+        node.get("Operation") == operation and node.get("Relation Name") == table
+        for node in _nodes(plan["Plan"])
+    )
 
 
 def _nodes(plan: dict):
@@ -202,7 +228,9 @@ def _nodes(plan: dict):
         yield from _nodes(child)
 
 
-def test_reject_accepts_an_order_that_fits_exactly_and_a_replay_reserves_nothing_again(api):
+def test_reject_accepts_an_order_that_fits_exactly_and_a_replay_reserves_nothing_again(
+    api, reserving_through
+):
     # Given a rejecting channel and product 1 with exactly 2 units
     policy("reject")
     with_stock(1, 2)
@@ -215,7 +243,7 @@ def test_reject_accepts_an_order_that_fits_exactly_and_a_replay_reserves_nothing
     assert stock_row(1).sold_quantity_unreported == 2
 
 
-def test_an_item_without_a_stock_row_is_a_shortfall(api):
+def test_an_item_without_a_stock_row_is_a_shortfall(api, reserving_through):
     # Given product 3 without a stock row in the channel's stock list
     ProductStock.objects.filter(stock_list_id=1, product_id=3).delete()
     # When an order takes it under reserve, then under reject
@@ -317,7 +345,7 @@ def test_a_refund_status_change_gives_the_units_back(api):
     assert stock_row(1).sold_quantity_unreported == 0
 
 
-def test_the_history_records_each_reservation(api):
+def test_the_history_records_each_reservation(api, reserving_through):
     # Given product 3 with 1 unit
     with_stock(3, 1)
     # When an order takes 1 of product 1 and 2 of product 3
@@ -330,7 +358,7 @@ def test_the_history_records_each_reservation(api):
     ]
 
 
-def test_channels_that_share_a_stock_list_never_sell_its_last_unit_twice(api, key_for):
+def test_channels_that_share_a_stock_list_never_sell_its_last_unit_twice(api, reserving_through, key_for):
     # Given channel 2 selling from channel 1's stock list (oms channel set 2 stock_list=1), both
     # refusing what is not there, and one unit of product 1 left
     call_command("channel", "set", "2", "stock_list=1", "stock_policy=reject", stdout=io.StringIO())

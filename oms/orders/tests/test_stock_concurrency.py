@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from conftest import ApiClient, process_level
 from oms.catalog.models import ProductStock
@@ -67,8 +68,12 @@ def _check(answers: dict[str, int], bodies: list[dict], now_reserved: dict[int, 
     "SQLite race runs through gunicorn on a file below",
 )
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_orders_reserve_exactly_the_units_of_the_orders_created_postgresql(demo):
+def test_concurrent_orders_reserve_exactly_the_units_of_the_orders_created_postgresql(
+    demo, reserving_through
+):
     # Given a rejecting channel, 10 units of product 1 and 5 products in each order's own order
+    # (through the function: product 1's row marked contended, the 5 others once a create on
+    # them is done, so creates through the statement and the function run side by side)
     set_up_race()
     client = ApiClient(demo.token)
     bodies = race_bodies(ORDERS)
@@ -122,7 +127,7 @@ def _waiting_for_a_lock() -> bool:
     ids=["units taken meanwhile: refused", "units given back meanwhile: accepted"],
 )
 def test_an_order_waiting_for_a_row_is_decided_on_its_figures_once_locked_postgresql(
-    demo, sold_before, sold_meanwhile, status, sold_after
+    demo, sold_before, sold_meanwhile, status, sold_after, reserving_through
 ):
     # Given a rejecting channel, product 1 with 2 units of which `sold_before` are reserved, and
     # another transaction holding product 1's row
@@ -155,3 +160,47 @@ def test_an_order_waiting_for_a_row_is_decided_on_its_figures_once_locked_postgr
     assert answer.status_code == status, answer.content
     assert row.get().sold_quantity_unreported == sold_after
     assert Order.objects.filter(number="WAITS-1").exists() is (status == 201)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a row lock held by another transaction")
+@pytest.mark.django_db(transaction=True)
+def test_a_create_that_waited_for_its_rows_has_the_next_ones_reserve_them_through_the_function_postgresql(
+    demo, settings
+):
+    # Given a reserving channel, 50 ms as the wait that marks rows contended, and another
+    # transaction holding product 1's row for longer than that
+    settings.OMS_STOCK_CONTENDED_MS = 50
+    row = ProductStock.objects.filter(stock_list_id=1, product_id=1)
+    reserved_before = row.get().sold_quantity_unreported
+    client, answers = ApiClient(demo.token), []
+
+    def order(number: str, product: int) -> dict:
+        body = minimal_body(number, amount="10.00")
+        body["order_item"] = [{"product": product, "price": "10.00"}]
+        return body
+
+    def post() -> None:
+        try:
+            answers.append(client.create_order(order("SLOW-1", 1)))
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        row.update(stock=100)  # the row is locked until this block ends
+        # When an order for product 1 waits for the row
+        thread = threading.Thread(target=post)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not _waiting_for_a_lock() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+    thread.join(timeout=60)
+    # and then an order for product 1 and one for product 2 arrive
+    with CaptureQueriesContext(connection) as captured:
+        after = [client.create_order(order("NEXT-1", 1)), client.create_order(order("NEXT-2", 2))]
+    # Then every order is created; the one after the wait reserves product 1 through the
+    # function, product 2 (never waited for) is reserved by the create statement itself
+    assert [answer.status_code for answer in answers + after] == [201, 201, 201]
+    creates = [q["sql"] for q in captured if '"orders_order"' in q["sql"] and "INSERT" in q["sql"]]
+    assert ["oms_reserve_stock(" in sql for sql in creates] == [True, False]
+    assert row.get().sold_quantity_unreported == reserved_before + 2
