@@ -59,6 +59,12 @@ STOCK_UNITS = Counter(
     ["action"],
 )
 OVERSOLD_ITEMS = Counter("oms_oversold_items", "Items created past their stock, by channel.", ["channel"])
+CONTENDED_CREATES = Counter(
+    "oms_stock_contended_creates",
+    "Creates whose stock rows other creates were reserving on at the same time (PostgreSQL: "
+    "reserved through oms_reserve_stock), by channel, counted when their transaction commits.",
+    ["channel"],
+)
 
 
 def count_reservations(channel_id: int, *, units: int, oversold: int) -> None:
@@ -66,6 +72,10 @@ def count_reservations(channel_id: int, *, units: int, oversold: int) -> None:
         STOCK_UNITS.labels("reserved").inc(units)
     if oversold:
         OVERSOLD_ITEMS.labels(str(channel_id)).inc(oversold)
+
+
+def count_contended_create(channel_id: int) -> None:
+    CONTENDED_CREATES.labels(str(channel_id)).inc()
 
 
 def count_releases(*, units: int) -> None:

@@ -111,7 +111,7 @@ def test_a_request_through_a_proxy_is_not_local(header):
 
 @pytest.mark.django_db
 def test_reservations_oversold_items_and_webhook_deliveries_are_measured(
-    api, django_capture_on_commit_callbacks
+    api, django_capture_on_commit_callbacks, reserving_through
 ):
     # Given product 1 with one unit left and a webhook subscription whose deliveries wait
     ProductStock.objects.filter(stock_list_id=1, product_id=1).update(stock=0, sold_quantity_unreported=0)
@@ -135,6 +135,9 @@ def test_reservations_oversold_items_and_webhook_deliveries_are_measured(
     assert delta(before, after, "oms_stock_units_total", action="reserved") == 2
     assert delta(before, after, "oms_stock_units_total", action="released") == 1
     assert delta(before, after, "oms_oversold_items_total", channel="1") == 1
+    # and, when their rows were contended, the two creates that reserved through the function
+    contended = 2 if reserving_through == "function" else 0
+    assert delta(before, after, "oms_stock_contended_creates_total", channel="1") == contended
     assert value(after, "oms_webhook_deliveries", status="pending") == 1
     assert value(after, "oms_webhook_attempts", status="pending") == 2
     assert value(after, "oms_webhook_delivery_lag_seconds") >= 0

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import orjson
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models.base import ModelState
 
 from oms.catalog.services.stock import (
@@ -41,6 +41,7 @@ from oms.catalog.services.stock import (
 from oms.core.render import dumps
 from oms.events.models import Event, EventType
 from oms.events.services import current_request_id
+from oms.observe.metrics import count_contended_create
 from oms.orders.models import Order, OrderHistory, OrderItem
 from oms.orders.services.events import created_data
 from oms.orders.services.reservations import record_reservations
@@ -454,6 +455,9 @@ def insert_reserving_order(
         cursor.execute(_reserving_statement(hot), [*parameters, request_id, answer, now])
         rows = cursor.fetchall()
     note_reservation(keys, seconds=time.perf_counter() - started)
+    if hot:
+        channel = order.channel_id
+        transaction.on_commit(lambda: count_contended_create(channel))
     found = [
         Found(stock_id, oversold, short, available) for _, _, stock_id, oversold, short, available in rows
     ]
