@@ -18,8 +18,7 @@ from django.db import connection
 from django.test import Client
 
 from oms.access.services import clear_key_cache, create_api_key
-from oms.catalog.models import ProductStock
-from oms.catalog.services.stock import forget_contention, note_reservation
+from oms.catalog.services.stock import forget_contention
 from oms.channels.models import Channel
 from oms.core.ratelimit import clear_buckets
 from oms.demo import load_demo
@@ -175,16 +174,13 @@ def token(demo) -> str:
 
 
 @pytest.fixture(params=["statement", "function"])
-def reserving_through(request, settings, demo) -> str:
-    """How PostgreSQL's single create reserves: in its statement's CTEs, or, for stock rows
-    contended lately, through the function `oms_reserve_stock` (catalog.services.stock
-    .contended). Both must decide alike: "function" marks every demo stock row contended (and
-    keeps any row a create touches so). SQLite has neither: it runs "statement" only."""
-    if request.param == "function":
-        if connection.vendor != "postgresql":
-            pytest.skip("PostgreSQL reserves contended rows through a function")
-        settings.OMS_STOCK_CONTENDED_MS = 0
-        note_reservation(list(ProductStock.objects.values_list("stock_list_id", "product_id")), seconds=0)
+def reserving_through(request, settings) -> str:
+    """How PostgreSQL's single create reserves: in its statement's CTEs, or through the function
+    `oms_reserve_stock` (which it uses for contended rows: catalog.services.stock.contended).
+    Both must decide alike. SQLite has neither: it runs "statement" only."""
+    if request.param == "function" and connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL reserves contended rows through a function")
+    settings.OMS_STOCK_FUNCTION = "always" if request.param == "function" else "never"
     return request.param
 
 

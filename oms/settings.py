@@ -209,10 +209,14 @@ OMS_READYZ_MIN_FREE_BYTES = int(os.environ.get("OMS_READYZ_MIN_FREE_BYTES", str(
 # A request body that makes no progress for this long is dropped (408), so a client that stops
 # sending cannot hold a worker (oms/core/bodies.py).
 OMS_BODY_READ_TIMEOUT_SECONDS = float(os.environ.get("OMS_BODY_READ_TIMEOUT_SECONDS", "10"))
-# PostgreSQL: a reserving create statement slower than this waited for other creates' row locks;
-# its stock rows are then reserved through a function for OMS_STOCK_CONTENDED_SECONDS
-# (catalog.services.stock.contended).
-OMS_STOCK_CONTENDED_MS = float(os.environ.get("OMS_STOCK_CONTENDED_MS", "10"))
+# PostgreSQL: when a single create reserves through the function oms_reserve_stock instead of its
+# statement's CTEs: `contended` (its rows were found changed by other creates within the last
+# OMS_STOCK_CONTENDED_SECONDS), `always` or `never` (catalog.services.stock.contended).
+OMS_STOCK_FUNCTION = os.environ.get("OMS_STOCK_FUNCTION", "contended")
+if OMS_STOCK_FUNCTION not in ("contended", "always", "never"):
+    raise ValueError(
+        f"OMS_STOCK_FUNCTION {OMS_STOCK_FUNCTION!r} is not supported (use contended, always or never)"
+    )
 OMS_STOCK_CONTENDED_SECONDS = float(os.environ.get("OMS_STOCK_CONTENDED_SECONDS", "60"))
 # Under granian, which puts no timeout on a body's reads, at most this many threads of a process
 # may wait on a body sent without an API key (the admin's forms, the login); past them such a

@@ -22,8 +22,8 @@ pytestmark = process_level("its own PostgreSQL cluster")
 
 
 # How the creates reserve their stock: in the create statement, or through the function that
-# contended rows are reserved by (every create's rows marked contended: OMS_STOCK_CONTENDED_MS=0).
-RESERVING = {"statement": {"OMS_STOCK_CONTENDED_MS": "1e9"}, "function": {"OMS_STOCK_CONTENDED_MS": "0"}}
+# contended rows are reserved by.
+RESERVING = {"statement": {"OMS_STOCK_FUNCTION": "never"}, "function": {"OMS_STOCK_FUNCTION": "always"}}
 
 
 @pytest.mark.skipif(not pgcluster.available(), reason="PostgreSQL 15 server binaries not installed")

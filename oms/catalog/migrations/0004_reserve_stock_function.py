@@ -12,34 +12,61 @@ items. The commands of a function take their own snapshots: the lock's re-check 
 own small plan, and the update, a later command, sees the rows as they were locked and re-checks
 nothing. The function reads and writes only the stock table, by static SQL.
 
+`oms_changed_since_snapshot` tells the create statement (its lock, without the function) and
+the function (its own lock) whether a row locked was changed after the snapshot: contention,
+which marks the rows for the next creates (`catalog.services.stock.note_reservation`).
+
 Arguments: per (stock list, product) wanted, the stock list, product and units (one array each,
 same order); reject (the channel's policy); hopeless (an item has no stock list to reserve on);
 the time (`modified_date`). It locks the rows that exist in pk order (the global lock order, as
 every writer of stock rows takes them), decides as `stock.reserve_stock` does for one order
 (under reject the order goes ahead only if it is not hopeless, every row exists and every row's
 adjusted stock covers its units; otherwise always), and when it goes ahead adds the units. Rows:
-one per row found, its adjusted stock before (a), the decision (ok), and the row after (when ok;
-as it was otherwise). Its plans are kept generic: the arrays' lengths would otherwise make every
+one per row found, its adjusted stock before (a), the decision (ok), the row after (when ok;
+as it was otherwise), and whether any row was changed after the lock's snapshot (rechecked). Its plans are kept generic: the arrays' lengths would otherwise make every
 plan for their values look cheaper than the generic one, planned anew on every call."""
 
 from django.db import migrations
+
+# Whether a row version (its xmin) was written by a transaction the statement's snapshot does not
+# see: one that committed after the snapshot was taken. A lock on such a row re-checks it
+# (EvalPlanQual). xmin is a 32-bit xid: it is placed in the epoch of the snapshot's xmax (int8),
+# as the nearest xid below xmax, unless it lies at or past xmax (a later transaction). An SQL
+# expression of STABLE functions: PostgreSQL inlines the call.
+CHANGED = """
+CREATE OR REPLACE FUNCTION oms_changed_since_snapshot(x xid) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT CASE
+        WHEN ((x::text::int8 - txid_snapshot_xmax(txid_current_snapshot())) & 4294967295) < 2147483648 THEN true
+        ELSE NOT txid_visible_in_snapshot(
+            txid_snapshot_xmax(txid_current_snapshot())
+                - ((txid_snapshot_xmax(txid_current_snapshot()) - x::text::int8) & 4294967295),
+            txid_current_snapshot())
+    END
+$$;
+"""
 
 CREATE = """
 CREATE OR REPLACE FUNCTION oms_reserve_stock(
     lists bigint[], products bigint[], quantities integer[], reject boolean, hopeless boolean, at timestamptz
 ) RETURNS TABLE (
     id bigint, stock_list_id bigint, product_id bigint, a integer, ok boolean, stock integer,
-    sold_quantity_unreported integer, unit_type varchar, created_date timestamptz, modified_date timestamptz
+    sold_quantity_unreported integer, unit_type varchar, created_date timestamptz, modified_date timestamptz,
+    rechecked boolean
 ) LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     ids bigint[];
     n integer;
     fits boolean;
+    changed boolean;
 BEGIN
     -- The rows wanted, each looked up by the unique (stock list, product) index, locked in pk
-    -- order; whether each covers its units, on the row as locked (a re-check's latest version).
-    SELECT array_agg(k.id), count(*), coalesce(bool_and(k.fits), true) INTO ids, n, fits FROM (
-        SELECT t.id, d.q <= t.stock - t.sold_quantity_unreported AS fits
+    -- order; whether each covers its units, on the row as locked (a re-check's latest version);
+    -- whether any was changed after the lock's snapshot (contention goes on).
+    SELECT array_agg(k.id), count(*), coalesce(bool_and(k.fits), true), coalesce(bool_or(k.changed), false)
+    INTO ids, n, fits, changed FROM (
+        SELECT t.id, d.q <= t.stock - t.sold_quantity_unreported AS fits,
+            oms_changed_since_snapshot(t.xmin) AS changed
         FROM catalog_productstock t
         JOIN unnest(lists, products, quantities) d(s, pr, q) ON t.stock_list_id = d.s AND t.product_id = d.pr
         WHERE t.id = ANY(ARRAY(
@@ -53,18 +80,19 @@ BEGIN
         FROM unnest(lists, products, quantities) d(s, pr, q)
         WHERE t.id = ANY(ids) AND t.stock_list_id = d.s AND t.product_id = d.pr
         RETURNING t.id, t.stock_list_id, t.product_id, t.stock - t.sold_quantity_unreported + d.q, true,
-            t.stock, t.sold_quantity_unreported, t.unit_type::varchar, t.created_date, t.modified_date;
+            t.stock, t.sold_quantity_unreported, t.unit_type::varchar, t.created_date, t.modified_date, changed;
     ELSE
         RETURN QUERY
         SELECT t.id, t.stock_list_id, t.product_id, t.stock - t.sold_quantity_unreported, false,
-            t.stock, t.sold_quantity_unreported, t.unit_type::varchar, t.created_date, t.modified_date
+            t.stock, t.sold_quantity_unreported, t.unit_type::varchar, t.created_date, t.modified_date, changed
         FROM catalog_productstock t WHERE t.id = ANY(ids);
     END IF;
 END
 $$;
 """
 DROP = (
-    "DROP FUNCTION IF EXISTS oms_reserve_stock(bigint[], bigint[], integer[], boolean, boolean, timestamptz)"
+    "DROP FUNCTION IF EXISTS oms_reserve_stock(bigint[], bigint[], integer[], boolean, boolean, timestamptz); "
+    "DROP FUNCTION IF EXISTS oms_changed_since_snapshot(xid)"
 )
 
 
@@ -79,4 +107,4 @@ def _on_postgresql(sql: str):
 class Migration(migrations.Migration):
     dependencies = [("catalog", "0003_productstock_fewer_indexes")]
 
-    operations = [migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP))]
+    operations = [migrations.RunPython(_on_postgresql(CHANGED + CREATE), _on_postgresql(DROP))]

@@ -184,7 +184,8 @@ def reservation_sql(items: str, *, product: str, quantity: str, contended: bool 
     and `product` and `quantity`. Defines, for the rest of the statement:
 
     - k: the rows wanted, locked in pk order (the global lock order) before any is changed:
-      id, s, pr (product), a (adjusted stock before; FOR UPDATE reads the latest committed row).
+      id, s, pr (product), a (adjusted stock before; FOR UPDATE reads the latest committed row),
+      e (the row was changed after the statement's snapshot: contention, `note_reservation`).
       Each is looked up alone by the unique (stock list, product) index, then all are read by
       pk: the statement runs on a generic plan (kept prepared), which counts 100 items (a
       set-returning function's default) whatever the order has, and with the rows joined to the
@@ -192,10 +193,10 @@ def reservation_sql(items: str, *, product: str, quantity: str, contended: bool 
       per reserving create, a quarter of what reserving added). `u` finds them by pk for the
       same reason (joined to k, counted 10 rows, the plan's choice between the pk and a scan
       of the list was a close one);
-    - w: per item, its columns of `items` and r, the row reserved on (NULL: none); x, oversold
+    - w: per item, its columns of `items` and r, the row reserved on (NULL: none); k's a and e; x, oversold
       (its units, with those of the items before it on the same row, exceed the row's adjusted
       stock, or it has no row); y, short (the order's units on its row exceed the adjusted
-      stock, or it has no row); a (so `items` must have no columns named r, x, y or a);
+      stock, or it has no row) (so `items` must have no columns named r, a, e, x or y);
     - f: ok (not `reject`, or no item short: the order goes ahead), x (the order is oversold)
       and xs (each item's x, in input order);
     - u: the rows after the units were added, only when ok;
@@ -216,7 +217,7 @@ def reservation_sql(items: str, *, product: str, quantity: str, contended: bool 
     if contended:
         return (
             head + "k AS MATERIALIZED (SELECT id, stock_list_id s, product_id pr, a, ok, stock, "
-            "sold_quantity_unreported, unit_type, created_date, modified_date FROM oms_reserve_stock("
+            "sold_quantity_unreported, unit_type, created_date, modified_date, rechecked e FROM oms_reserve_stock("
             "ARRAY(SELECT s FROM d ORDER BY s, pr), ARRAY(SELECT pr FROM d ORDER BY s, pr), "
             "ARRAY(SELECT q::int4 FROM d ORDER BY s, pr), %s::bool, "
             f"EXISTS (SELECT FROM {items} WHERE s IS NULL), %s)), "
@@ -229,7 +230,8 @@ def reservation_sql(items: str, *, product: str, quantity: str, contended: bool 
         )
     return (
         head
-        + f"k AS MATERIALIZED (SELECT t.id, t.stock_list_id s, t.product_id pr, t.stock - t.sold_quantity_unreported a "
+        + "k AS MATERIALIZED (SELECT t.id, t.stock_list_id s, t.product_id pr, t.stock - t.sold_quantity_unreported a, "
+        + f"oms_changed_since_snapshot(t.xmin) e "
         f'FROM "{_TABLE}" t WHERE t.id = ANY(ARRAY(SELECT (SELECT x.id FROM "{_TABLE}" x '
         "WHERE x.stock_list_id = d.s AND x.product_id = d.pr) FROM d)) ORDER BY t.id FOR UPDATE OF t), "
         + _flagged_items(items, product=product, quantity=quantity)
@@ -250,34 +252,41 @@ def reservation_parameters(*, reject: bool, now: datetime, contended: bool) -> l
 def _flagged_items(items: str, *, product: str, quantity: str) -> str:
     # w: the items with the row each reserves on and the figures that flag it (see above).
     return (
-        f"w AS MATERIALIZED (SELECT v.*, k.id r, k.a, k.id IS NULL OR sum(v.{quantity}) OVER "
+        f"w AS MATERIALIZED (SELECT v.*, k.id r, k.a, k.e, k.id IS NULL OR sum(v.{quantity}) OVER "
         f"(PARTITION BY v.s, v.{product} ORDER BY v.p) > k.a x, k.id IS NULL OR sum(v.{quantity}) OVER "
         f"(PARTITION BY v.s, v.{product}) > k.a y FROM {items} v LEFT JOIN k ON k.s = v.s AND k.pr = v.{product}), "
     )
 
 
 # Rows this process saw contended, (stock list, product) -> until when (time.monotonic()). Per
-# process: each learns from its own creates within a few of them, and a wrong guess costs only
-# time (both ways of reserving take the same locks in the same order and decide alike).
+# process: each learns from its own creates, and a wrong guess costs only time (both ways of
+# reserving take the same locks in the same order and decide alike).
 _contended_until: dict[tuple[int, int], float] = {}
 _KEPT = 10_000  # rows remembered before the expired ones are dropped
 
 
 def contended(keys: Iterable[tuple[int, int]]) -> bool:
-    """Whether a reservation on any of these (stock list, product) rows waited lately (in this
-    process): then the create statement reserves through `oms_reserve_stock`. Under contention
-    that saves EvalPlanQual's restarts of the statement (bench/stock_profile.py --contention,
-    same 5 products: 386 -> 522 orders/s, the cluster's CPU per create 2.66 -> 2.02 ms); without
-    it the function's call costs 0.05-0.08 ms of PostgreSQL's CPU more than the CTEs."""
+    """Whether the create statement reserves on these (stock list, product) rows through
+    `oms_reserve_stock` (OMS_STOCK_FUNCTION: `contended`, the default: when a reservation on any
+    of them found it changed by another transaction lately, in this process; or `always`, or
+    `never`). Under contention that saves EvalPlanQual's restarts of the statement
+    (bench/stock_profile.py --contention, same 5 products: 386 -> 506-522 orders/s, the cluster's
+    CPU per create 2.66 -> 2.02-2.17 ms); without it the function's call costs 0.05-0.08 ms of
+    PostgreSQL's CPU more than the CTEs."""
+    mode = settings.OMS_STOCK_FUNCTION
+    if mode != "contended":
+        return mode == "always"
     now = time.monotonic()
     return any(_contended_until.get(key, 0.0) > now for key in keys)
 
 
-def note_reservation(keys: Sequence[tuple[int, int]], *, seconds: float) -> None:
-    """A create statement that reserved on `keys` took `seconds`: past OMS_STOCK_CONTENDED_MS it
-    waited for other creates' locks (an uncontended one takes about a millisecond), and its rows
-    are contended for OMS_STOCK_CONTENDED_SECONDS (each slow reservation extends it)."""
-    if seconds * 1000 < settings.OMS_STOCK_CONTENDED_MS or not keys:
+def note_reservation(keys: Sequence[tuple[int, int]], *, rechecked: bool) -> None:
+    """A create statement reserved on `keys`; `rechecked`: a row it locked had been changed by a
+    transaction that committed after the statement's (or the function's lock's) snapshot, so
+    other creates are reserving on these rows at the same moment. They are then contended for
+    OMS_STOCK_CONTENDED_SECONDS, each such reservation extending it. A signal of the database,
+    not a time: a create that waits for the CPU on a busy machine is no sign of contention."""
+    if not rechecked or not keys:
         return
     now = time.monotonic()
     if len(_contended_until) > _KEPT:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -433,8 +432,8 @@ def insert_reserving_order(
     `reserved_stock_id` and `oversold` and the order's `oversold` set. The order's event, its
     items' reservation history and the rows' stock.changed are written by the same statement.
     Raises IntegrityError as `insert_orders` does (nothing written then). Rows contended lately
-    are reserved through a function (`stock.contended`), and a statement that waited marks its
-    rows so (`stock.note_reservation`)."""
+    are reserved through a function (`stock.contended`), and a statement that found its rows
+    changed by another create marks them so (`stock.note_reservation`)."""
     now = order.created_date
     request_id = current_request_id()
     records = [
@@ -450,16 +449,15 @@ def insert_reserving_order(
     hot = contended(keys)
     reservation = reservation_parameters(reject=reject, now=now, contended=hot)
     parameters = [_json(records), *reservation, request_id, _json([_record(Order, order, 0)])]
-    started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(_reserving_statement(hot), [*parameters, request_id, answer, now])
         rows = cursor.fetchall()
-    note_reservation(keys, seconds=time.perf_counter() - started)
+    note_reservation(keys, rechecked=any(row[6] for row in rows))
     if hot:
         channel = order.channel_id
         transaction.on_commit(lambda: count_contended_create(channel))
     found = [
-        Found(stock_id, oversold, short, available) for _, _, stock_id, oversold, short, available in rows
+        Found(stock_id, oversold, short, available) for _, _, stock_id, oversold, short, available, _ in rows
     ]
     order_pk, item_pks = rows[0][0], rows[0][1]
     if order_pk is None:  # refused: nothing written
@@ -496,8 +494,9 @@ def _reserving_statement(contended: bool = False) -> str:
     statement writes it as it came unless the order is oversold, and only then parses it to set
     the order's and the items' flags (parsing every answer into jsonb cost 0.05 ms per create).
     Its final SELECT is one row per item in input order: the order's id and its items' ids in
-    input order (both NULL: refused), the stock row, oversold, short, and the row's adjusted
-    stock before (for the refusal's message). Past psycopg's 4 KiB cache of parsed statements,
+    input order (both NULL: refused), the stock row, oversold, short, the row's adjusted stock
+    before (for the refusal's message), and whether the row was found changed by another
+    create (contention). Past psycopg's 4 KiB cache of parsed statements,
     like the history variant: one parse per create costs less than a round trip.
 
     Its plan has as few nodes as it can: PostgreSQL starts and ends every node of it on every
@@ -532,7 +531,7 @@ def _reserving_statement(contended: bool = False) -> str:
         + _events_cte(oversold, joined=" CROSS JOIN f CROSS JOIN g", single=True, ids="array_to_json(g.a)")
         + ", "
         + _history_cte()
-        + " SELECT g.o, g.a, w.r, w.x, w.y, w.a FROM w CROSS JOIN g ORDER BY w.p"
+        + " SELECT g.o, g.a, w.r, w.x, w.y, w.a, w.e FROM w CROSS JOIN g ORDER BY w.p"
     )
 
 

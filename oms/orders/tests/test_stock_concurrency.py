@@ -164,12 +164,10 @@ def test_an_order_waiting_for_a_row_is_decided_on_its_figures_once_locked_postgr
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a row lock held by another transaction")
 @pytest.mark.django_db(transaction=True)
-def test_a_create_that_waited_for_its_rows_has_the_next_ones_reserve_them_through_the_function_postgresql(
-    demo, settings
+def test_a_create_that_found_its_rows_changed_has_the_next_ones_reserve_them_through_the_function_postgresql(
+    demo,
 ):
-    # Given a reserving channel, 50 ms as the wait that marks rows contended, and another
-    # transaction holding product 1's row for longer than that
-    settings.OMS_STOCK_CONTENDED_MS = 50
+    # Given a reserving channel, and another transaction holding product 1's row
     row = ProductStock.objects.filter(stock_list_id=1, product_id=1)
     reserved_before = row.get().sold_quantity_unreported
     client, answers = ApiClient(demo.token), []
@@ -187,19 +185,19 @@ def test_a_create_that_waited_for_its_rows_has_the_next_ones_reserve_them_throug
 
     with transaction.atomic():
         row.update(stock=100)  # the row is locked until this block ends
-        # When an order for product 1 waits for the row
+        # When an order for product 1 waits for the row, which the other transaction changed
+        # and commits: the order's create statement finds it changed since its snapshot
         thread = threading.Thread(target=post)
         thread.start()
         deadline = time.monotonic() + 30
         while not _waiting_for_a_lock() and time.monotonic() < deadline:
             time.sleep(0.01)
-        time.sleep(0.1)
     thread.join(timeout=60)
     # and then an order for product 1 and one for product 2 arrive
     with CaptureQueriesContext(connection) as captured:
         after = [client.create_order(order("NEXT-1", 1)), client.create_order(order("NEXT-2", 2))]
     # Then every order is created; the one after the wait reserves product 1 through the
-    # function, product 2 (never waited for) is reserved by the create statement itself
+    # function, product 2 (never contended) is reserved by the create statement itself
     assert [answer.status_code for answer in answers + after] == [201, 201, 201]
     creates = [q["sql"] for q in captured if '"orders_order"' in q["sql"] and "INSERT" in q["sql"]]
     assert ["oms_reserve_stock(" in sql for sql in creates] == [True, False]
