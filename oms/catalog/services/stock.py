@@ -33,6 +33,7 @@ PostgreSQL's re-check of it starts the whole statement's plan again.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -263,6 +264,9 @@ def _flagged_items(items: str, *, product: str, quantity: str) -> str:
 # reserving take the same locks in the same order and decide alike).
 _contended_until: dict[tuple[int, int], float] = {}
 _KEPT = 10_000  # rows remembered before the expired ones are dropped
+# Writers (a process's threads) take it: dropping the expired rows iterates the dict, which a
+# concurrent insert would change under it. Readers need none (one dict lookup each).
+_marking = threading.Lock()
 
 
 def contended(keys: Iterable[tuple[int, int]]) -> bool:
@@ -288,18 +292,20 @@ def note_reservation(keys: Sequence[tuple[int, int]], *, rechecked: bool) -> Non
     not a time: a create that waits for the CPU on a busy machine is no sign of contention."""
     if not rechecked or not keys:
         return
-    now = time.monotonic()
-    if len(_contended_until) > _KEPT:
-        for key in [key for key, until in _contended_until.items() if until <= now]:
-            _contended_until.pop(key, None)
-    until = now + settings.OMS_STOCK_CONTENDED_SECONDS
-    for key in keys:
-        _contended_until[key] = until
+    with _marking:
+        now = time.monotonic()
+        if len(_contended_until) > _KEPT:
+            for key in [key for key, until in _contended_until.items() if until <= now]:
+                del _contended_until[key]
+        until = now + settings.OMS_STOCK_CONTENDED_SECONDS
+        for key in keys:
+            _contended_until[key] = until
 
 
 def forget_contention() -> None:
     """No row contended (tests start from here)."""
-    _contended_until.clear()
+    with _marking:
+        _contended_until.clear()
 
 
 def shortfall(want: StockWant, found: Found) -> Problem:
