@@ -5,12 +5,17 @@ orders/tests/test_stock.py and test_stock_concurrency.py (`reserving_through`)."
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
 
+import pytest
+from django.db import connection, transaction
+
+from oms.catalog.models import ProductStock
 from oms.catalog.services import stock
-from oms.catalog.services.stock import contended, note_reservation
+from oms.catalog.services.stock import changed_since_snapshot, contended, note_reservation
 
 
 def test_rows_found_changed_are_contended_for_a_while_and_no_others(settings):
@@ -52,3 +57,26 @@ def test_an_unknown_oms_stock_function_stops_the_start_naming_it():
     )
     assert done.returncode != 0
     assert "OMS_STOCK_FUNCTION 'sometimes' is not supported (use contended, always or never)" in done.stderr
+
+
+def test_the_function_and_the_create_statement_tell_a_changed_row_alike():
+    migration = importlib.import_module("oms.catalog.migrations.0004_reserve_stock_function")
+    assert changed_since_snapshot("t.xmin") == migration.CHANGED
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's row versions")
+def test_rows_the_current_transaction_wrote_are_not_changed_by_another(demo):
+    # Given stock rows written before, by this transaction, and by a savepoint of it
+    ProductStock.objects.filter(stock_list_id=1, product_id=2).update(stock=7)
+    with transaction.atomic():
+        ProductStock.objects.filter(stock_list_id=1, product_id=3).update(stock=8)
+    # When a statement locks them and asks
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.product_id, {changed_since_snapshot('t.xmin')} FROM catalog_productstock t "
+            "WHERE t.stock_list_id = 1 AND t.product_id IN (1, 2, 3) ORDER BY t.product_id FOR UPDATE"
+        )
+        answers = cursor.fetchall()
+    # Then none was changed by another transaction (the concurrency tests show the other case)
+    assert answers == [(1, False), (2, False), (3, False)]
