@@ -23,8 +23,9 @@ every writer of stock rows takes them), decides as `stock.reserve_stock` does fo
 (under reject the order goes ahead only if it is not hopeless, every row exists and every row's
 adjusted stock covers its units; otherwise always), and when it goes ahead adds the units. Rows:
 one per row found, its adjusted stock before (a), the decision (ok), the row after (when ok;
-as it was otherwise), and whether any row was changed after the lock's snapshot (rechecked). Its plans are kept generic: the arrays' lengths would otherwise make every
-plan for their values look cheaper than the generic one, planned anew on every call."""
+as it was otherwise), and whether any row was changed after the lock's snapshot (rechecked).
+Its plans are kept generic: the arrays' lengths would otherwise make every plan for their
+values look cheaper than the generic one, planned anew on every call."""
 
 from django.db import migrations
 
@@ -108,4 +109,6 @@ def _on_postgresql(sql: str):
 class Migration(migrations.Migration):
     dependencies = [("catalog", "0003_productstock_fewer_indexes")]
 
-    operations = [migrations.RunPython(_on_postgresql(CREATE.replace("__CHANGED__", CHANGED)), _on_postgresql(DROP))]
+    operations = [
+        migrations.RunPython(_on_postgresql(CREATE.replace("__CHANGED__", CHANGED)), _on_postgresql(DROP))
+    ]

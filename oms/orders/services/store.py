@@ -452,13 +452,13 @@ def insert_reserving_order(
     with connection.cursor() as cursor:
         cursor.execute(_reserving_statement(hot), [*parameters, request_id, answer, now])
         rows = cursor.fetchall()
-    note_reservation(keys, rechecked=any(row[6] for row in rows))
+    # Per item: order id, item ids, then the reservation's row, oversold, short, available,
+    # and whether its row was found changed by another create.
+    note_reservation(keys, rechecked=any(changed for *_, changed in rows))
     if hot:
         channel = order.channel_id
         transaction.on_commit(lambda: count_contended_create(channel))
-    found = [
-        Found(stock_id, oversold, short, available) for _, _, stock_id, oversold, short, available, _ in rows
-    ]
+    found = [Found(*row[2:6]) for row in rows]
     order_pk, item_pks = rows[0][0], rows[0][1]
     if order_pk is None:  # refused: nothing written
         return found
