@@ -34,12 +34,18 @@ run: install
 
 test: install-dev lint test-sqlite test-postgres
 
+# Each pass runs on TEST_WORKERS processes (pytest-xdist; the machine's CPUs, at most 4), a test
+# module to a worker at a time so its module fixtures start once; then the tests marked `serial`
+# (schemathesis's, whose operations xdist would run as one) in one process.
+TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, len(os.sched_getaffinity(0))))")
+PYTEST_PASS := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not serial" && $(BIN)/pytest -m serial
+
 test-sqlite: install-dev
-	$(BIN)/pytest
+	$(PYTEST_PASS)
 
 # A throwaway PostgreSQL 15 cluster is started for the run and removed afterwards.
 test-postgres: install-dev
-	$(BIN)/python scripts/pgcluster.py run -- $(BIN)/pytest
+	$(BIN)/python scripts/pgcluster.py run -- $(SHELL) -c '$(PYTEST_PASS)'
 
 # The deployment of deploy/ (nginx, 3 replicas, PgBouncer, PostgreSQL primary and standby) under
 # load, a replica killed and PostgreSQL restarted: 1-3 minutes, so not in `make test`.

@@ -140,10 +140,29 @@ def _suite_log_captured():
     root.removeHandler(_suite_log)
 
 
+# The leaks xdist's workers found (`make test` runs the suite on several): a worker's own exit
+# status does not fail the run, so each hands its count and first line to the controller.
+_workers_leaks: list[tuple[int, str]] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    count, example = node.workeroutput.get("oms_log_leaks", (0, ""))
+    if count:
+        _workers_leaks.append((count, example))
+
+
 def pytest_sessionfinish(session, exitstatus):
     found = leaks(_suite_log.lines)
-    if found:
-        sys.stderr.write(f"\n{len(found)} log lines hold a secret or personal data, e.g.:\n{found[0]}\n")
+    worker = getattr(session.config, "workeroutput", None)
+    if worker is not None:
+        worker["oms_log_leaks"] = (len(found), found[0] if found else "")
+        return
+    counted = [(len(found), found[0])] if found else []
+    counted += _workers_leaks
+    if counted:
+        total = sum(count for count, _ in counted)
+        sys.stderr.write(f"\n{total} log lines hold a secret or personal data, e.g.:\n{counted[0][1]}\n")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

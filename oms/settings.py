@@ -40,7 +40,10 @@ def database_from_url(url: str | None) -> dict:
                 "timeout": 30,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
-            "TEST": {"NAME": os.environ.get("OMS_SQLITE_TEST_NAME") or None},
+            # ":memory:" said outright, not None: pytest-django knows an in-memory test database
+            # only by Django's own engine name, and under xdist (`make test`'s workers) it gave
+            # this engine's a file name of the live database's path with a suffix.
+            "TEST": {"NAME": os.environ.get("OMS_SQLITE_TEST_NAME") or ":memory:"},
             # Keep connections: closing SQLite's last connection checkpoints the WAL, which cost a
             # fifth of each request's time in the profile.
             "CONN_MAX_AGE": int(os.environ.get("DB_CONN_MAX_AGE", "600")),

@@ -42,6 +42,9 @@ CONFIG = SchemathesisConfig.from_dict(
     }
 )
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler(), config=CONFIG)
+# schemathesis makes each operation an item of the one test's node id, and xdist runs a node id
+# once: `make test` runs this module alone, outside its parallel workers.
+pytestmark = pytest.mark.serial
 
 
 @pytest.fixture
