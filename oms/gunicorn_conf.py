@@ -6,6 +6,7 @@ import os
 
 from prometheus_client import multiprocess
 
+from oms.core.envvars import env_int
 from oms.serving import prepare_metrics_dir, remove_made_metrics_dir
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
@@ -17,10 +18,10 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # fewer to switch between on cores the database and the clients share. Sync workers close each
 # connection after its answer and a slow client holds one: serve behind a buffering proxy (nginx),
 # as in production. GUNICORN_THREADS > 1 makes gunicorn use gthread workers, as before.
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+workers = env_int("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count(), minimum=1)
+threads = env_int("GUNICORN_THREADS", 1, minimum=1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+timeout = env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 10
 keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None

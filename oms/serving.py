@@ -38,6 +38,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from oms.core.envvars import env_float, env_int
+
 APP = "oms.wsgi:application"
 # A worker that refuses to stop (a request stuck on its database) is killed after this long:
 # below systemd's TimeoutStopSec (deploy/systemd/oms@.service), so the unit stops cleanly.
@@ -73,15 +75,15 @@ def granian_server():
     server = Server(
         APP,
         address=os.environ.get("HOST", "127.0.0.1"),
-        port=int(os.environ.get("PORT", "8000")),
+        port=env_int("PORT", 8000),
         interface=Interfaces.WSGI,
-        workers=int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count()),
+        workers=env_int("WEB_CONCURRENCY", multiprocessing.cpu_count(), minimum=1),
         # Measured (make bench-servers): 4 threads per process overlap the database waits.
-        blocking_threads=int(os.environ.get("WEB_THREADS", "4")),
+        blocking_threads=env_int("WEB_THREADS", 4, minimum=1),
         websockets=False,
         http1_settings=HTTP1Settings(
             # A request head must arrive whole within this; slow ones wait on the event loop.
-            header_read_timeout=int(float(os.environ.get("OMS_HEADER_READ_TIMEOUT_SECONDS", "10")) * 1000),
+            header_read_timeout=int(env_float("OMS_HEADER_READ_TIMEOUT_SECONDS", 10) * 1000),
             keep_alive=True,  # nginx keeps its upstream connections (deploy/nginx/oms.conf)
         ),
         log_level=LogLevels(os.environ.get("LOG_LEVEL", "info").lower()),

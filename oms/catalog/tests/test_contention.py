@@ -6,9 +6,6 @@ orders/tests/test_stock.py and test_stock_concurrency.py (`reserving_through`)."
 from __future__ import annotations
 
 import importlib
-import os
-import subprocess
-import sys
 
 import pytest
 from django.db import connection, transaction
@@ -47,16 +44,6 @@ def test_past_its_bound_the_registry_drops_the_expired_rows(settings):
     note_reservation([(1, 1)], rechecked=True)
     # Then the expired rows are gone and the new one is kept
     assert len(stock._contended_until) == 1 and contended([(1, 1)])
-
-
-def test_an_unknown_oms_stock_function_stops_the_start_naming_it():
-    env = {**os.environ, "OMS_STOCK_FUNCTION": "sometimes", "DJANGO_SETTINGS_MODULE": "oms.settings"}
-    env.pop("DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True
-    )
-    assert done.returncode != 0
-    assert "OMS_STOCK_FUNCTION 'sometimes' is not supported (use contended, always or never)" in done.stderr
 
 
 def test_the_function_and_the_create_statement_tell_a_changed_row_alike():
