@@ -11,9 +11,16 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
     from django.core.management import execute_from_command_line
 
+    from oms.core.envvars import BadEnvironmentValue
+
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "oms"
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+    except BadEnvironmentValue as bad:
+        # A setting the operator got wrong: the line that says which, not a traceback to read.
+        print(f"oms: {bad}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -35,10 +35,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
-from oms.core.envvars import env_float, env_int
+from oms.core.envvars import BadEnvironmentValue, env_float, env_int
 
 APP = "oms.wsgi:application"
 # A worker that refuses to stop (a request stuck on its database) is killed after this long:
@@ -98,4 +99,8 @@ def granian_server():
 
 
 if __name__ == "__main__":
-    granian_server().serve()
+    try:
+        server = granian_server()
+    except BadEnvironmentValue as bad:
+        sys.exit(f"oms serve: {bad}")
+    server.serve()

@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from oms.core.envvars import env_float, env_int
+from oms.core.envvars import BadEnvironmentValue, env_float, env_int
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("OMS_VAR_DIR", BASE_DIR / "var"))
@@ -52,7 +52,7 @@ def database_from_url(url: str | None) -> dict:
         }
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
-        raise ValueError(
+        raise BadEnvironmentValue(
             f"DATABASE_URL scheme {parts.scheme!r} is not supported (use postgres:// or sqlite://)"
         )
     return {
@@ -219,7 +219,7 @@ OMS_BODY_READ_TIMEOUT_SECONDS = env_float("OMS_BODY_READ_TIMEOUT_SECONDS", 10)
 # OMS_STOCK_CONTENDED_SECONDS), `always` or `never` (catalog.services.stock.contended).
 OMS_STOCK_FUNCTION = os.environ.get("OMS_STOCK_FUNCTION", "contended")
 if OMS_STOCK_FUNCTION not in ("contended", "always", "never"):
-    raise ValueError(
+    raise BadEnvironmentValue(
         f"OMS_STOCK_FUNCTION {OMS_STOCK_FUNCTION!r} is not supported (use contended, always or never)"
     )
 OMS_STOCK_CONTENDED_SECONDS = env_float("OMS_STOCK_CONTENDED_SECONDS", 60)

@@ -83,3 +83,31 @@ def test_no_number_is_read_from_the_environment_without_its_name_in_the_error():
         if "tests" not in path.parts and bare.search(path.read_text())
     ]
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "value", "said"),
+    [
+        (["check"], "OMS_MAX_JSON_DEPTH", "deep", "oms: OMS_MAX_JSON_DEPTH='deep' is not a whole number"),
+        (["check"], "DATABASE_URL", "mysql://db/oms", "oms: DATABASE_URL scheme 'mysql' is not supported"),
+        (["serve"], "PORT", "http", "oms: PORT='http' is not a whole number"),
+        (
+            ["serve", "--port", "0"],
+            "OMS_HEADER_READ_TIMEOUT_SECONDS",
+            "-1",
+            "oms serve: OMS_HEADER_READ_TIMEOUT_SECONDS='-1' is below its minimum, 0",
+        ),
+    ],
+)
+def test_the_command_line_says_which_setting_is_wrong_in_one_line(command, name, value, said):
+    # Given an operator's environment with one bad value
+    env = {**os.environ, name: value}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    if name != "DATABASE_URL":
+        env.pop("DATABASE_URL", None)
+    # When they run the command
+    oms = str(Path(sys.executable).with_name("oms"))
+    done = subprocess.run([oms, *command], env=env, capture_output=True, text=True, timeout=60)
+    # Then it stops with the setting named, and no traceback to read through
+    assert done.returncode != 0
+    assert said in done.stderr and "Traceback" not in done.stderr, done.stderr

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from oms.core.envvars import env_int
+
 GUNICORN_CONF = Path(__file__).resolve().parents[2].parent / "gunicorn_conf.py"
 
 
@@ -29,8 +31,9 @@ class Command(BaseCommand):
             command = ["-m", "gunicorn", "--config", str(GUNICORN_CONF), "oms.wsgi:application"]
         else:
             raise SystemExit(f'OMS_SERVER is "{server}": granian or gunicorn.')
+        # A bad PORT stops here, before the line that would print it as the address.
         self.stdout.write(
-            f"Serving on http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')} ({server})"
+            f"Serving on http://{os.environ.get('HOST', '127.0.0.1')}:{env_int('PORT', 8000)} ({server})"
         )
         self.stdout.flush()
         # exec: the process a supervisor started is the server's main process (signals, MAINPID).
