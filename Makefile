@@ -37,7 +37,7 @@ test: install-dev lint test-sqlite test-postgres
 # Each pass runs on TEST_WORKERS processes (pytest-xdist; the machine's CPUs, at most 4), a test
 # module to a worker at a time so its module fixtures start once; then the tests marked `serial`
 # (schemathesis's, whose operations xdist would run as one) in one process.
-TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, len(os.sched_getaffinity(0))))")
+TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; cpus = os.sched_getaffinity(0) if hasattr(os, 'sched_getaffinity') else range(os.cpu_count() or 1); print(min(4, len(cpus)))")
 PYTEST_PASS := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not serial" && $(BIN)/pytest -m serial
 
 test-sqlite: install-dev
