@@ -147,7 +147,8 @@ _workers_leaks: list[tuple[int, str]] = []
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error):
-    count, example = node.workeroutput.get("oms_log_leaks", (0, ""))
+    # A worker that crashed sent no output: xdist reports the crash itself.
+    count, example = getattr(node, "workeroutput", {}).get("oms_log_leaks", (0, ""))
     if count:
         _workers_leaks.append((count, example))
 
