@@ -9,7 +9,7 @@ from prometheus_client import multiprocess
 from oms.core.envvars import env_int
 from oms.serving import prepare_metrics_dir, remove_made_metrics_dir
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{env_int('PORT', 8000)}"
 # One request at a time per process, 2 x cores processes to overlap database waits. Measured by
 # `make bench`-style A/B runs (2 cores, 3 items, 16 connections): sync workers give the same
 # throughput as gthread (2 x 4 threads) on PostgreSQL with half the p99, and nearly twice it on
